@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FinanceConfig(AppConfig):
+    """Finance (金融服务)."""
+
+    name = "finance"
+    verbose_name = _("Finance")

@@ -1,0 +1,1 @@
+"""Statistics monitoring system (统计监测): rollups, dashboards, exports, open statistics."""

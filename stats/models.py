@@ -1,0 +1,1 @@
+"""Models of the statistics monitoring system (统计监测); they arrive with the issues that build it."""
