@@ -8,6 +8,7 @@ and says why.
 
     python scripts/dev.py run      # migrate, load codes and demo data, web + worker + beat
     python scripts/dev.py test     # ruff, import-linter, pytest
+    python scripts/dev.py bench     # the benchmarks under bench/ (BENCH_SCALE=small for CI size)
     python scripts/dev.py env      # print the environment the other two use (for a shell)
     python scripts/dev.py stop     # stop the project-local servers under var/
 """
@@ -255,6 +256,24 @@ def cmd_test(args: list[str]) -> int:
         services.stop()
 
 
+def cmd_bench(args: list[str]) -> int:
+    """Run every bench/bench_*.py (or the ones named) with the same servers as the tests."""
+    services = Services()
+    try:
+        env = build_env(services, for_tests=True)
+        scripts = [ROOT / "bench" / a for a in args] or sorted((ROOT / "bench").glob("bench_*.py"))
+        if not scripts:
+            log("no benchmarks under bench/")
+            return 0
+        rc = 0
+        for script in scripts:
+            log(f"benchmark {script.name} (BENCH_SCALE={env.get('BENCH_SCALE', 'full')})")
+            rc = subprocess.run([sys.executable, str(script)], env=env, cwd=ROOT).returncode or rc
+        return rc
+    finally:
+        services.stop()
+
+
 def cmd_run() -> int:
     services = Services()
     procs: list[subprocess.Popen] = []
@@ -306,7 +325,7 @@ def _wait_http(url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - our own localhost URL
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except urllib.error.HTTPError:
             return  # the server answers; /healthz itself says which part is down
@@ -341,6 +360,8 @@ def main(argv: list[str]) -> int:
         return cmd_run()
     if command == "test":
         return cmd_test(rest)
+    if command == "bench":
+        return cmd_bench(rest)
     if command == "env":
         return cmd_env()
     if command == "stop":

@@ -1,8 +1,11 @@
+"""Public home page and the signed-in users' dashboards."""
+
 from django.urls import path
-from django.views.generic import TemplateView
+
+from . import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="portal/home.html"), name="home"),
-    path("dashboard/", TemplateView.as_view(template_name="portal/home.html"), name="dashboard"),
+    path("", views.home, name="home"),
+    path("dashboard/", views.dashboard, name="dashboard"),
 ]
