@@ -98,7 +98,7 @@ def test_admin_creates_a_client_and_sees_the_secret_once(client, user_a):
     assert secret and secret.encode() in response.content
     assert response["Cache-Control"].startswith("max-age=0")
     api_client = ApiClient.objects.get(organization=user_a.organization)
-    assert api_client.scopes == ["order:write", "order:read"]
+    assert api_client.scopes == ["order:read", "order:write"]
     for url in (reverse("accounts:api_client_list"), reverse("accounts:api_client_detail", args=[api_client.pk])):
         page = client.get(url)
         assert page.status_code == 200

@@ -167,7 +167,7 @@ def _check_manages(actor, client_org_id: int) -> None:
 
 
 def _clean_scopes(requested) -> list[str]:
-    requested = list(dict.fromkeys(requested or []))
+    requested = sorted(set(requested or []))
     unknown = scopes.unknown_scopes(requested)
     if unknown:
         raise ApplicationError(_("Unknown scope: %(scopes)s") % {"scopes": ", ".join(unknown)},
