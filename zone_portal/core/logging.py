@@ -17,14 +17,19 @@ from . import masking, request_context
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = request_context.get_request_id()
+            # django.request logs 4xx/5xx after the middleware returned and unbound the id.
+            request = getattr(record, "request", None)
+            record.request_id = getattr(request, "request_id", None) or request_context.get_request_id()
         return True
 
 
 class MaskPersonalDataFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = masking.mask_text(message)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed call must not crash the request
+            message = f"{record.msg} {record.args!r}"
+        masked = masking.mask_text(str(message))
         if masked != message or record.args:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
@@ -48,7 +53,9 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = masking.mask_text(str(value)) if isinstance(value, str) else value
+                if not isinstance(value, (bool, int, float, type(None))):
+                    value = masking.mask_text(value if isinstance(value, str) else str(value))
+                payload[key] = value
         if record.exc_info:
             payload["exc"] = record.exc_text or masking.mask_text(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False, default=str)
