@@ -35,6 +35,22 @@ def django_db_modify_db_settings():
         )
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Before the test database is dropped, end the sessions other threads left open on it (the
+    live server's, the in-process Celery worker's, the browser tests' greenlet), so the drop
+    succeeds instead of leaving ``test_*`` databases behind."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _own_cache_namespace():
     """Redis is real and may be shared (with a running portal, or another test run): this run's

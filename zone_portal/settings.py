@@ -233,6 +233,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: DRF's browsable pages need inline scripts, which the CSP forbids.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "zone_portal.api.negotiation.JsonOnlyContentNegotiation",
     "DEFAULT_THROTTLE_CLASSES": ["zone_portal.api.throttling.ApiClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "api_client": env.str("API_CLIENT_RATE", default="6000/min"),
@@ -259,6 +262,9 @@ SPECTACULAR_SETTINGS = {
 }
 API_SIGNATURE_MAX_SKEW = env.int("API_SIGNATURE_MAX_SKEW", default=300)
 API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
+API_IDEMPOTENCY_LOCK_TIMEOUT = env.int("API_IDEMPOTENCY_LOCK_TIMEOUT", default=60)
+# Bulk declarations (up to 1,000 documents a request) are read whole to check their signature.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
 
 # --- logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -7,6 +7,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from zone_portal.core.views import healthz
 
+handler500 = "zone_portal.api.views.server_error"
+
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
 
