@@ -29,7 +29,8 @@ def database_url_of(settings_dict: dict) -> str:
     user = quote(settings_dict.get("USER") or "", safe="")
     password = quote(settings_dict.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or ""
+    # django-environ puts a socket directory given as ``?host=/path`` into OPTIONS (pgserver's form).
+    host = settings_dict.get("HOST") or (settings_dict.get("OPTIONS") or {}).get("host") or ""
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
     if host.startswith("/"):  # a Unix socket directory (the pgserver set-up)
         return f"postgres://{auth}/{settings_dict['NAME']}?host={quote(host, safe='')}"
