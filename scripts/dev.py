@@ -274,7 +274,15 @@ def cmd_bench(args: list[str]) -> int:
         services.stop()
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def cmd_run() -> int:
+    # Ctrl-C, and also SIGTERM (a process manager, or a parent that started us in the background,
+    # where SIGINT may arrive ignored): both stop everything this command started.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     services = Services()
     procs: list[subprocess.Popen] = []
     try:
@@ -296,7 +304,7 @@ def cmd_run() -> int:
         for name, cmd in commands.items():
             log(f"starting {name}: {Path(cmd[0]).name} {' '.join(cmd[1:])}")
             procs.append(subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True))
-        _wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
+        _wait_http(f"http://127.0.0.1:{port}/healthz", timeout=90)
         _print_banner(env, port)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -319,19 +327,22 @@ def cmd_run() -> int:
 
 
 def _wait_http(url: str, timeout: float) -> None:
+    """Wait until ``url`` answers 200 (for /healthz: database, Redis and a worker are all up)."""
     import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):
+            with urllib.request.urlopen(url, timeout=5):
                 return
-        except urllib.error.HTTPError:
-            return  # the server answers; /healthz itself says which part is down
-        except OSError:
-            time.sleep(0.5)
-    log(f"warning: {url} did not answer within {timeout:.0f}s")
+        except urllib.error.HTTPError as exc:
+            last = f"HTTP {exc.code}: {exc.read()[:300].decode(errors='replace')}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.5)
+    log(f"warning: {url} is not healthy after {timeout:.0f}s ({last})")
 
 
 def _print_banner(env: dict[str, str], port: str) -> None:
