@@ -105,3 +105,16 @@ class ApiClientFactory(factory.django.DjangoModelFactory):
         obj = super()._create(model_class, *args, **kwargs)
         obj._secret = secret
         return obj
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    """An audit event as a service would write it (tests that need history without a service)."""
+
+    class Meta:
+        model = "audit.AuditEvent"
+
+    actor_user = factory.SubFactory(UserFactory)
+    actor_label = factory.LazyAttribute(lambda o: o.actor_user.username)
+    organization = factory.LazyAttribute(lambda o: o.actor_user.organization)
+    action = "accounts.user.change"
+    changes = factory.LazyFunction(lambda: {"email": ["old@example.com", "new@example.com"]})

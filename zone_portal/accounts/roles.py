@@ -69,7 +69,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         *_OFFICER_COMMON,
         "accounts.add_organization", "accounts.change_organization",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
-        "accounts.view_apiclient", "accounts.revoke_apiclient",
+        "accounts.view_apiclient", "accounts.add_apiclient", "accounts.revoke_apiclient",
         "codes.add_*", "codes.change_*", "codes.import_codes",
         "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
         "axes.view_accessattempt", "axes.delete_accessattempt",
