@@ -32,6 +32,7 @@ COPY finance ./finance
 COPY credit ./credit
 COPY risk ./risk
 COPY stats ./stats
+COPY locale ./locale
 RUN pip install --no-deps .
 
 # Static files are collected into the image (whitenoise serves them). Settings refuse to load

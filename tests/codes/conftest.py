@@ -28,3 +28,9 @@ def codes_loaded(django_db_setup, django_db_blocker):
 def codes(codes_loaded, db):
     """The bundled code tables, loaded (function-scoped handle on the module's load)."""
     return codes_loaded
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(settings):
+    """These tests read the English msgids; the portal's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"

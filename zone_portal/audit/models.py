@@ -31,7 +31,7 @@ class AuditEvent(models.Model):
         on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
     )
     action = models.CharField(_("action"), max_length=100, db_index=True,
-                              help_text=_("<app>.<model>.<verb>"))
+                              help_text=_("app.model.verb, e.g. accounts.apiclient.create"))
     target_type = models.ForeignKey(
         ContentType, verbose_name=_("target type"), null=True, blank=True,
         on_delete=models.DO_NOTHING, db_constraint=False, related_name="+",
@@ -54,3 +54,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.target_repr}"
+
+    @property
+    def actor_display(self) -> str:
+        """The actor as people read it: the platform itself shows as “system” in their language."""
+        return str(_("system")) if self.actor_label == "system" else self.actor_label
