@@ -109,7 +109,14 @@ class SignedRequestAuthentication(BaseAuthentication):
             raise errors.AuthTimestampStale(max_skew=max_skew, server_time=now)
 
         try:
-            client = ApiClient.objects.select_related("organization").get(key_id=key_id)
+            # The organization's encrypted contact fields are not needed to authenticate: skip
+            # fetching and decrypting them on every request.
+            client = (
+                ApiClient.objects.select_related("organization")
+                .defer("organization__contact_name", "organization__contact_mobile",
+                       "organization__contact_mobile_bidx")
+                .get(key_id=key_id)
+            )
         except ApiClient.DoesNotExist:
             raise errors.AuthUnknownKey() from None
 
