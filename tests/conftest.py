@@ -82,6 +82,12 @@ def _clear_cache_between_tests(_own_cache_namespace):
 
 
 @pytest.fixture(autouse=True)
+def _private_media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test land in its own temporary folder, never in var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     """Tests render pages without a collectstatic run: resolve static URLs without the manifest."""
     settings.STORAGES = {

@@ -118,3 +118,23 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     organization = factory.LazyAttribute(lambda o: o.actor_user.organization)
     action = "accounts.user.change"
     changes = factory.LazyFunction(lambda: {"email": ["old@example.com", "new@example.com"]})
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Notification"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    verb = "filings.enterprisefiling.approve"
+    title = "企业备案已通过"
+    body = "您的企业备案已由全部相关部门审核通过。"
+
+
+class ParkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "portal.Park"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"P{n:03d}")
+    name = factory.Sequence(lambda n: f"跨境电商产业园{n}")
+    kind = "industrial_park"

@@ -167,3 +167,31 @@ class ApiClient(models.Model):
     # DRF treats request.user as a user-like object when a client authenticates.
     is_authenticated = True
     is_anonymous = False
+
+
+class Notification(models.Model):
+    """An in-app message to an organization (all its users) or to one user: a filing decided, a
+    list held, a refund paid. Emails go out beside it; this is what the portal shows."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="notifications", help_text=_("Empty: for every user of the organization."),
+    )
+    verb = models.CharField(_("event"), max_length=100, help_text=_("app.model.verb of the event"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification (站内通知)")
+        verbose_name_plural = _("notifications (站内通知)")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title
