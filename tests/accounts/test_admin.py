@@ -87,3 +87,20 @@ def test_other_officers_cannot_create_or_revoke_clients(client, who, request, or
     assert api_client.is_active
     assert ApiClient.objects.filter(organization=org_a).count() == 1
     assert Organization.objects.filter(pk=org_a.pk).exists()
+
+
+def test_zone_admin_keeps_the_park_list_and_officers_only_read_it(client, zone_admin, officer_with_perm):
+    from zone_portal.portal.models import Park
+
+    client.force_login(zone_admin)
+    response = client.post(reverse("admin:portal_park_add"), {
+        "code": "HZ-BJ", "name": "杭州跨境电商综试区下城园区", "name_en": "", "kind": "industrial_park",
+        "address": "", "division_code": "330103", "description": "", "is_active": "on",
+    })
+    assert response.status_code == 302
+    park = Park.objects.get(code="HZ-BJ")
+    assert AuditEvent.objects.filter(action="portal.park.create", target_id=str(park.pk)).exists()
+    client.force_login(officer_with_perm)
+    assert client.get(reverse("admin:portal_park_changelist")).status_code == 200
+    refused = client.post(reverse("admin:portal_park_add"), {"code": "X", "name": "x", "kind": "incubator"})
+    assert refused.status_code == 403

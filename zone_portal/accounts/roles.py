@@ -51,6 +51,7 @@ ROLES: dict[str, Role] = {
 
 _OFFICER_COMMON = [
     "accounts.view_organization",
+    "portal.view_park",
     "codes.view_*",
     "audit.view_auditevent",
 ]
@@ -71,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_apiclient", "accounts.add_apiclient", "accounts.revoke_apiclient",
         "codes.add_*", "codes.change_*", "codes.import_codes",
+        "portal.add_park", "portal.change_park",
         "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
         "axes.view_accessattempt", "axes.delete_accessattempt",
     },
