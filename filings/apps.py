@@ -7,3 +7,17 @@ class FilingsConfig(AppConfig):
 
     name = "filings"
     verbose_name = _("Information sharing")
+
+    def ready(self) -> None:
+        from zone_portal.accounts import roles
+
+        review = {"filings.view_enterprisefiling", "filings.review_enterprisefiling",
+                  "filings.view_departmentreview", "filings.change_departmentreview",
+                  "filings.view_filingattachment"}
+        for code in (roles.CUSTOMS_OFFICER, roles.TAX_OFFICER, roles.FOREX_OFFICER, roles.COMMERCE_OFFICER,
+                     roles.MARKET_OFFICER):
+            roles.ROLE_PERMISSIONS[code] |= review
+        roles.ROLE_PERMISSIONS[roles.ZONE_ADMIN] |= {
+            "filings.view_enterprisefiling", "filings.view_departmentreview", "filings.view_filingattachment",
+            "filings.view_reviewrule", "filings.add_reviewrule", "filings.change_reviewrule",
+        }

@@ -1,0 +1,322 @@
+"""Back office of enterprise filing: the filings, each department's review queue, and the
+role-to-department matrix. State changes go through ``services``; the admin only collects input
+and shows results. Personal data is shown masked."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from zone_portal.core.errors import ApplicationError
+from zone_portal.core.fields import masked
+
+from . import selectors, services
+from .models import (
+    Department,
+    DepartmentReview,
+    EnterpriseFiling,
+    EnterpriseFilingVersion,
+    EnterpriseRole,
+    FilingAttachment,
+    ReviewRule,
+)
+
+PERSONAL_FIELDS = ("legal_representative", "contact_name", "contact_mobile", "bank_account")
+
+
+def _field_label(name: str) -> str:
+    return str(EnterpriseFilingVersion._meta.get_field(name).verbose_name)
+
+
+def version_rows(version: EnterpriseFilingVersion):
+    """(label, display value) of every field of ``version``, personal data masked."""
+    rows = []
+    for name in services.EDITABLE_FIELDS:
+        if name in PERSONAL_FIELDS:
+            value = masked(version, name)
+        elif name == "roles":
+            value = ", ".join(str(EnterpriseRole(r).label) for r in version.roles)
+        elif name == "park":
+            value = str(version.park) if version.park_id else ""
+        else:
+            value = getattr(version, name)
+            if isinstance(value, bool):
+                value = _("yes") if value else _("no")
+        rows.append((_field_label(name), value))
+    return rows
+
+
+def version_table(version: EnterpriseFilingVersion | None):
+    if version is None:
+        return "—"
+    return format_html("<table>{}</table>", format_html_join(
+        "", "<tr><th>{}</th><td>{}</td></tr>", version_rows(version)))
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return EnterpriseRole.choices
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        path = "versions__roles__contains" if queryset.model is EnterpriseFiling else "version__roles__contains"
+        return queryset.filter(**{path: [self.value()]}).distinct()
+
+
+class FilingAttachmentInline(admin.TabularInline):
+    model = FilingAttachment
+    fields = ["kind", "original_name", "content_type", "size", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class VersionInline(admin.TabularInline):
+    model = EnterpriseFilingVersion
+    fields = ["number", "status", "roles", "submitted_at", "decided_at", "decisions"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    @admin.display(description=_("decisions"))
+    def decisions(self, obj):
+        return format_html_join(", ", "{}: {}", ((r.get_department_display(), r.get_decision_display())
+                                                 for r in obj.reviews.all()))
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnterpriseFiling)
+class EnterpriseFilingAdmin(admin.ModelAdmin):
+    list_display = ["filing_no", "organization", "status", "submitted", "filed_at"]
+    list_filter = ["status", RoleFilter, ("versions__park", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["organization__name", "organization__uscc", "filing_no"]
+    fields = ["organization", "filing_no", "status", "filed_at", "revoked_at", "revoke_reason", "version_in_force"]
+    readonly_fields = fields
+    inlines = [VersionInline]
+
+    def get_queryset(self, request):
+        return selectors.enterprise_filing_list_for_user(user=request.user)
+
+    @admin.display(description=_("submitted"))
+    def submitted(self, obj):
+        version = obj.versions.exclude(submitted_at=None).order_by("-number").first()
+        return version.submitted_at if version else None
+
+    @admin.display(description=_("version in force"))
+    def version_in_force(self, obj):
+        return version_table(obj.effective_version)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EnterpriseFilingVersion)
+class EnterpriseFilingVersionAdmin(admin.ModelAdmin):
+    """A version's details with its attachments (reached from a filing or a review)."""
+
+    list_display = ["__str__", "status", "submitted_at"]
+    fields = ["filing", "number", "status", "submitted_at", "decided_at", "details"]
+    readonly_fields = fields
+    inlines = [FilingAttachmentInline]
+
+    def get_model_perms(self, request):
+        return {}  # reached through links only, not listed on the index
+
+    def get_queryset(self, request):
+        visible = selectors.enterprise_filing_list_for_user(user=request.user)
+        return super().get_queryset(request).filter(filing__in=visible)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("filings.view_enterprisefiling")
+
+    @admin.display(description=_("application"))
+    def details(self, obj):
+        return version_table(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReviewDecisionForm(forms.ModelForm):
+    """The officer's decision; saved by ``enterprise_filing_decide``, never by the model form."""
+
+    decision = forms.ChoiceField(label=_("decision"), choices=[
+        (c, label) for c, label in DepartmentReview.Decision.choices if c != DepartmentReview.Decision.PENDING])
+    fields_to_fix = forms.MultipleChoiceField(
+        label=_("fields to fix"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(name, _field_label(name)) for name in services.EDITABLE_FIELDS])
+
+    class Meta:
+        model = DepartmentReview
+        fields = ["decision", "reason", "fields_to_fix"]
+
+    def _post_clean(self):
+        """Leave the instance alone: the service validates and writes the decision."""
+
+    def clean(self):
+        data = super().clean()
+        decision = data.get("decision")
+        if decision in (DepartmentReview.Decision.REJECTED, DepartmentReview.Decision.RETURNED) \
+                and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for your decision."))
+        if decision == DepartmentReview.Decision.RETURNED and not data.get("fields_to_fix"):
+            self.add_error("fields_to_fix", _("Name the fields the enterprise must correct."))
+        return data
+
+
+@admin.register(DepartmentReview)
+class DepartmentReviewAdmin(admin.ModelAdmin):
+    """An officer's review queue: the reviews of the officer's own department."""
+
+    form = ReviewDecisionForm
+    list_display = ["enterprise", "version_number", "roles", "submitted", "age", "decision"]
+    list_filter = ["decision", "version__status", RoleFilter, ("version__park", admin.RelatedOnlyFieldListFilter),
+                   "version__submitted_at"]
+    search_fields = ["version__filing__organization__name", "version__uscc", "version__filing__filing_no"]
+    actions = ["approve_selected"]
+    info_fields = ["enterprise", "department", "version_number", "submitted", "age", "other_decisions",
+                   "application", "attachments"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).select_related("version", "version__filing__organization")
+        user = request.user
+        department = user.organization.kind if getattr(user, "organization_id", None) else None
+        if department in Department.values:
+            return qs.filter(department=department)
+        if department == "zone_office" and user.has_perm("filings.view_enterprisefiling"):
+            return qs
+        return qs.none()
+
+    def _may_decide(self, request, obj=None) -> bool:
+        department = services.officer_review_department(request.user)
+        return department is not None and (obj is None or obj.department == department)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_decide(request, obj)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.decision == DepartmentReview.Decision.PENDING and self._may_decide(request, obj):
+            return [*self.info_fields, "decision", "reason", "fields_to_fix"]
+        return [*self.info_fields, "decision", "reason", "fields_to_fix", "decided_by", "decided_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.decision == DepartmentReview.Decision.PENDING and self._may_decide(request, obj):
+            return self.info_fields
+        return [*self.info_fields, "decision", "reason", "fields_to_fix", "decided_by", "decided_at"]
+
+    @admin.display(description=_("enterprise"))
+    def enterprise(self, obj):
+        return obj.version.name
+
+    @admin.display(description=_("version"))
+    def version_number(self, obj):
+        return obj.version.number
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj):
+        return ", ".join(str(EnterpriseRole(r).label) for r in obj.version.roles)
+
+    @admin.display(description=_("submitted"), ordering="version__submitted_at")
+    def submitted(self, obj):
+        return obj.version.submitted_at
+
+    @admin.display(description=_("age (working days)"))
+    def age(self, obj):
+        days = selectors.review_age_working_days(obj)
+        if days is None:
+            return "—"
+        if selectors.review_is_overdue(obj):
+            return format_html('<strong style="color:#ba2121">{} ({})</strong>', days, _("overdue"))
+        return days
+
+    @admin.display(description=_("every department's decision"))
+    def other_decisions(self, obj):
+        return format_html_join("", "<div>{}: {} {}</div>", (
+            (r.get_department_display(), r.get_decision_display(), r.reason) for r in obj.version.reviews.all()))
+
+    @admin.display(description=_("application"))
+    def application(self, obj):
+        return version_table(obj.version)
+
+    @admin.display(description=_("attachments"))
+    def attachments(self, obj):
+        return format_html_join(", ", "{} ({})", ((a.original_name, a.get_kind_display())
+                                                  for a in obj.version.attachments.all())) or "—"
+
+    def save_model(self, request, obj, form, change):
+        """Record the decision through the service (the model form never saves the review)."""
+        services.enterprise_filing_decide(actor=request.user, review=obj, decision=form.cleaned_data["decision"],
+                                          reason=form.cleaned_data.get("reason", ""),
+                                          fields_to_fix=form.cleaned_data.get("fields_to_fix") or ())
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:  # the admin's transaction was rolled back
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    @admin.action(description=_("Approve the selected applications"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        approved = 0
+        for review in queryset:
+            try:
+                services.enterprise_filing_decide(actor=request.user, review=review,
+                                                  decision=DepartmentReview.Decision.APPROVED)
+                approved += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{review.version.name}: {exc.message}", messages.ERROR)
+        if approved:
+            self.message_user(request, _("%(n)d applications approved.") % {"n": approved}, messages.SUCCESS)
+
+
+@admin.register(ReviewRule)
+class ReviewRuleAdmin(admin.ModelAdmin):
+    """The role-to-department matrix, edited by the zone administrator; every change is audited."""
+
+    list_display = ["trigger", "role", "department", "is_active"]
+    list_filter = ["trigger", "department", "is_active"]
+    list_editable = ["is_active"]
+
+    def save_model(self, request, obj, form, change):
+        services.reviewrule_save(actor=request.user, rule=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead, so the history stays readable

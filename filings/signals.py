@@ -1,0 +1,17 @@
+"""Domain signals of enterprise filing, sent by the services after the transaction commits.
+
+Receivers (the partner webhooks of a later issue, the declaration hub's cache) get
+``sender=EnterpriseFiling`` and the keyword arguments ``filing`` and ``version`` (and ``review``
+for ``enterprise_filing_decided``). A receiver runs after the commit, so it never sees a state that
+was rolled back.
+"""
+
+from django.dispatch import Signal
+
+enterprise_filing_submitted = Signal()
+enterprise_filing_decided = Signal()
+enterprise_filing_filed = Signal()
+enterprise_filing_returned = Signal()
+enterprise_filing_rejected = Signal()
+enterprise_filing_revoked = Signal()
+enterprise_filing_changed = Signal()
