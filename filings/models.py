@@ -102,6 +102,8 @@ class EnterpriseFiling(models.Model):
         verbose_name = _("enterprise filing (企业备案)")
         verbose_name_plural = _("enterprise filings (企业备案)")
         ordering = ["-updated_at"]
+        # Declared here (not only in migration 0003) so that it is recreated after a flush.
+        permissions = [("review_enterprisefiling", _("Can review enterprise filings for the department"))]
         constraints = [
             models.CheckConstraint(condition=~Q(status="filed") | (Q(filing_no__isnull=False)
                                                                    & Q(effective_version__isnull=False)),

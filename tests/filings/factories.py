@@ -102,3 +102,16 @@ class GoodsImageFactory(factory.django.DjangoModelFactory):
     content_type = "image/png"
     size = 8
     sha256 = "0" * 64
+
+
+def ensure_default_review_rules() -> None:
+    """Recreate the default role-to-department matrix of migration 0002.
+
+    Transactional tests end with a flush that also empties rows a data migration loaded; a
+    transactional test that needs the matrix calls this first.
+    """
+    import importlib
+
+    defaults = importlib.import_module("filings.migrations.0002_default_review_matrix").DEFAULTS
+    for trigger, role, department in defaults:
+        m.ReviewRule.objects.get_or_create(trigger=trigger, role=role, department=department)

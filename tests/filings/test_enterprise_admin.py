@@ -111,7 +111,7 @@ def test_overdue_is_flagged(client, user_a, org_a, officers):
     EnterpriseFilingVersion.objects.filter(pk=version.pk).update(
         submitted_at=version.submitted_at - dt.timedelta(days=14))
     client.force_login(officers["customs"])
-    assert b"overdue" in client.get(QUEUE).content
+    assert b"overdue" in client.get(QUEUE, HTTP_ACCEPT_LANGUAGE="en").content
 
 
 def test_zone_admin_edits_matrix_with_audit(client, zone_admin):

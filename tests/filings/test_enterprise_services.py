@@ -17,7 +17,7 @@ from filings.models import (
     ReviewRule,
 )
 from tests.accounts.factories import DepartmentFactory, OfficerFactory, OrganizationFactory, UserFactory
-from tests.filings.factories import EnterpriseFilingVersionFactory
+from tests.filings.factories import EnterpriseFilingVersionFactory, ensure_default_review_rules
 from zone_portal.accounts import roles
 from zone_portal.accounts.models import Notification, Organization
 from zone_portal.audit.models import AuditEvent
@@ -430,6 +430,7 @@ def test_working_days_age(user_a, org_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_filing_email_sent_by_real_worker(celery_worker):
+    ensure_default_review_rules()  # an earlier transactional test's flush emptied the migration's rows
     org = OrganizationFactory(contact_email="contact@a.example.com")
     admin = UserFactory(organization=org, role=roles.ENTERPRISE_ADMIN, email="boss@a.example.com")
     customs = DepartmentFactory(kind=Organization.Kind.CUSTOMS)
