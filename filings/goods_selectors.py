@@ -47,8 +47,10 @@ def goods_list_for_user(*, user, filters: dict | None = None) -> QuerySet[GoodsI
         named = GoodsVersion.objects.filter(item=OuterRef("pk"), name__icontains=q)
         qs = qs.filter(Q(item_no__icontains=q) | Q(record_no__icontains=q) | Exists(named))
     if filters.get("hs_code"):
+        # hs_code is a foreign key by code: compare the referenced code (a prefix lookup on the
+        # key column itself is refused by Django).
         qs = qs.filter(Exists(GoodsVersion.objects.filter(item=OuterRef("pk"),
-                                                          hs_code_id__startswith=str(filters["hs_code"]))))
+                                                          hs_code__hs_code__startswith=str(filters["hs_code"]))))
     if filters.get("organization") and _is_customs_officer(user):
         qs = qs.filter(organization_id=filters["organization"])
     return qs.order_by("organization_id", "item_no")

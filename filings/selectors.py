@@ -107,7 +107,7 @@ def public_lookup(query: str, *, limit: int = 20) -> list[dict[str, Any]]:
             "uscc": filing.organization.uscc,
             "roles": sorted(version.roles) if version else [],
             "status": filing.status,
-            "filed_at": filing.filed_at.date().isoformat() if filing.filed_at else None,
+            "filed_at": timezone.localdate(filing.filed_at).isoformat() if filing.filed_at else None,
         })
     return results
 

@@ -254,6 +254,14 @@ def test_bulk_approve_reports_each(org_a, user_a, officer_with_perm):
     assert GoodsVersion.objects.get(item=draft).status == "draft"
 
 
+def test_list_filters_by_hs_code_prefix(org_a, user_a):
+    item = goods_create(actor=user_a, organization=org_a, data=good_data(item_no="HS-1"))
+    hs_code = item.versions.get().hs_code_id
+    assert list(goods_list_for_user(user=user_a, filters={"hs_code": hs_code[:4]})) == [item]
+    other_chapter = "01" if not hs_code.startswith("01") else "02"
+    assert list(goods_list_for_user(user=user_a, filters={"hs_code": other_chapter})) == []
+
+
 def test_scoping(org_a, org_b, user_a, user_b, officer_with_perm, tax_officer):
     a_item = goods_create(actor=user_a, organization=org_a, data=good_data(item_no="A-1"))
     b_item = goods_create(actor=user_b, organization=org_b, data=good_data(item_no="B-1"))

@@ -14,6 +14,7 @@ app_name = "api"
 v1_urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("codes/", include("zone_portal.codes.api_urls")),
+    path("filings/", include("filings.api.urls")),
 ]
 
 # Redoc styles its page from script (styled-components) and builds its search worker from a
