@@ -10,6 +10,16 @@ class FilingsConfig(AppConfig):
 
     def ready(self) -> None:
         from zone_portal.accounts import roles
+        from zone_portal.portal.registry import ENTERPRISE_ROLES, register_menu_item, register_queue_provider
+
+        from . import views
+
+        register_menu_item(key="enterprise_filing", label=_("Enterprise filing"),
+                           url_name="filings:enterprise_filing", icon="building-check",
+                           roles=ENTERPRISE_ROLES, order=20)
+        register_menu_item(key="notifications", label=_("Notifications"),
+                           url_name="filings:notification_list", icon="bell", roles=ENTERPRISE_ROLES, order=70)
+        register_queue_provider("enterprise_filing", views.enterprise_filing_queue)
 
         review = {"filings.view_enterprisefiling", "filings.review_enterprisefiling",
                   "filings.view_departmentreview", "filings.change_departmentreview",

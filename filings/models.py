@@ -12,6 +12,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zone_portal.core.fields import BlindIndexField, EncryptedTextField
 
@@ -80,7 +81,7 @@ class EnterpriseFiling(models.Model):
         RETURNED = "returned", _("returned for correction")
         FILED = "filed", _("filed")
         REJECTED = "rejected", _("rejected")
-        REVOKED = "revoked", _("revoked")
+        REVOKED = "revoked", pgettext_lazy("enterprise filing status", "revoked")
 
     organization = models.OneToOneField(
         "accounts.Organization", verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="filing"
