@@ -290,6 +290,7 @@ def cmd_run() -> int:
         manage(env, "migrate", "--noinput")
         manage(env, "load_codes")
         manage(env, "load_demo")
+        manage(env, "load_filings_demo")
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         port = env.get("PORT", "8000")
         commands = {
