@@ -1,6 +1,7 @@
-"""Back office of enterprise filing: the filings, each department's review queue, and the
-role-to-department matrix. State changes go through ``services``; the admin only collects input
-and shows results. Personal data is shown masked."""
+"""Back office of information sharing: enterprise filings, each department's review queue, the
+role-to-department matrix, and the customs goods queue. State changes go through ``services`` and
+``goods``; the admin only collects input and shows results. Personal data is shown masked; a
+change (变更) shows a side-by-side diff against the version in force (``diffs``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from django.http import HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from zone_portal.accounts.models import Organization
 from zone_portal.core.errors import ApplicationError
 from zone_portal.core.fields import masked
 
-from . import selectors, services
+from . import goods, selectors, services
+from .diffs import change_diff
+from .goods_selectors import goods_list_for_user
 from .models import (
     Department,
     DepartmentReview,
@@ -21,6 +25,9 @@ from .models import (
     EnterpriseFilingVersion,
     EnterpriseRole,
     FilingAttachment,
+    GoodsImage,
+    GoodsItem,
+    GoodsVersion,
     ReviewRule,
 )
 
@@ -158,6 +165,11 @@ class EnterpriseFilingVersionAdmin(admin.ModelAdmin):
     def details(self, obj):
         return version_table(obj)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "version_diff": change_diff(version) if version else None}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_add_permission(self, request):
         return False
 
@@ -263,7 +275,7 @@ class DepartmentReviewAdmin(admin.ModelAdmin):
         if days is None:
             return "—"
         if selectors.review_is_overdue(obj):
-            return format_html('<strong style="color:#ba2121">{} ({})</strong>', days, _("overdue"))
+            return format_html('<strong class="zp-overdue">{} ({})</strong>', days, _("overdue"))
         return days
 
     @admin.display(description=_("every department's decision"))
@@ -293,6 +305,11 @@ class DepartmentReviewAdmin(admin.ModelAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "version_diff": change_diff(review.version) if review else None}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.action(description=_("Approve the selected applications"), permissions=["change"])
     def approve_selected(self, request, queryset):
         approved = 0
@@ -320,3 +337,226 @@ class ReviewRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead, so the history stays readable
+
+
+# --- goods filing (商品备案): the customs queue --------------------------------------------------
+
+def is_customs_officer(user) -> bool:
+    """Whether ``user`` is back-office staff of a customs organization (who alone decide goods)."""
+    organization = getattr(user, "organization", None) if getattr(user, "organization_id", None) else None
+    return bool(user.is_active and user.is_staff and organization is not None
+                and organization.kind == Organization.Kind.CUSTOMS)
+
+
+class HsChapterFilter(admin.SimpleListFilter):
+    """The HS chapter (first two digits of the HS code) of a goods version, or of any version of
+    an item."""
+
+    title = _("HS chapter")
+    parameter_name = "hs_chapter"
+
+    def lookups(self, request, model_admin):
+        chapters = (GoodsVersion.objects.order_by().values_list("hs_code_id", flat=True).distinct())
+        return [(c, c) for c in sorted({code[:2] for code in chapters})]
+
+    def queryset(self, request, queryset):
+        chapter = self.value()
+        if not chapter:
+            return queryset
+        if queryset.model is GoodsItem:
+            return queryset.filter(versions__hs_code__hs_code__startswith=chapter).distinct()
+        return queryset.filter(hs_code__hs_code__startswith=chapter)
+
+
+class GoodsQueueStatusFilter(admin.SimpleListFilter):
+    """Version status; the queue opens on the versions under review."""
+
+    title = _("status")
+    parameter_name = "status"
+    default = GoodsVersion.Status.UNDER_REVIEW.value
+
+    def lookups(self, request, model_admin):
+        return [*GoodsVersion.Status.choices, ("all", _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or self.default
+        for lookup, title in self.lookup_choices:
+            yield {"selected": current == str(lookup), "display": title,
+                   "query_string": changelist.get_query_string({self.parameter_name: lookup})}
+
+    def queryset(self, request, queryset):
+        value = self.value() or self.default
+        return queryset if value == "all" else queryset.filter(status=value)
+
+
+class GoodsVersionInline(admin.TabularInline):
+    model = GoodsVersion
+    fields = ["number", "status", "name", "hs_code", "submitted_at", "decided_at", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GoodsItem)
+class GoodsItemAdmin(admin.ModelAdmin):
+    """Filed goods for customs officers, read-only; decisions are taken on the versions."""
+
+    list_display = ["item_no", "organization", "record_no", "status", "filed_at"]
+    list_filter = ["status", "effective_version__direction", HsChapterFilter]
+    list_select_related = ["organization"]
+    search_fields = ["item_no", "record_no", "organization__name", "organization__uscc",
+                     "versions__hs_code__hs_code"]
+    fields = ["organization", "item_no", "record_no", "trace_id", "status", "effective_version", "filed_at",
+              "created_at", "updated_at"]
+    readonly_fields = fields
+    inlines = [GoodsVersionInline]
+
+    def get_queryset(self, request):
+        return goods_list_for_user(user=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class GoodsImageInline(admin.TabularInline):
+    model = GoodsImage
+    fields = ["position", "content_type", "size", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class GoodsDecisionForm(forms.ModelForm):
+    """A customs officer's decision on a goods version; saved by ``goods_decide``, never by the
+    model form."""
+
+    APPROVE, REJECT = "approve", "reject"
+    decision = forms.ChoiceField(label=_("decision"), choices=[(APPROVE, _("approve")), (REJECT, _("reject"))])
+
+    class Meta:
+        model = GoodsVersion
+        fields = ["decision", "reason"]
+
+    def _post_clean(self):
+        """Leave the instance alone: the service validates and writes the decision."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.REJECT and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason for the rejection."))
+        return data
+
+
+@admin.register(GoodsVersion)
+class GoodsVersionAdmin(admin.ModelAdmin):
+    """The customs goods review queue: versions under review (by default), bulk approval, and
+    approval or rejection with a reason on the version's page."""
+
+    form = GoodsDecisionForm
+    list_display = ["enterprise", "sku", "name", "hs", "positive_list", "submitted_at", "number", "status"]
+    list_filter = [GoodsQueueStatusFilter, "direction", HsChapterFilter, "positive_list", "submitted_at"]
+    list_select_related = ["item__organization", "hs_code"]
+    search_fields = ["item__item_no", "item__record_no", "item__organization__name", "item__organization__uscc",
+                     "hs_code__hs_code", "name"]
+    ordering = ["submitted_at", "pk"]
+    actions = ["approve_selected"]
+    inlines = [GoodsImageInline]
+    info_fields = ["enterprise", "sku", "record_no", "number", "status", "name", "name_en", "hs",
+                   "declaration_elements", "brand", "model_spec", "ingredients", "usage", "origin_country",
+                   "legal_unit_1", "legal_unit_2", "declared_unit", "unit_price", "currency", "barcode",
+                   "manufacturer", "modes", "direction", "positive_list", "submitted_at"]
+    decision_fields = ["decision", "reason"]
+    history_fields = ["reason", "decided_by", "decided_at"]
+
+    def get_queryset(self, request):
+        visible = goods_list_for_user(user=request.user).order_by().values("pk")
+        return super().get_queryset(request).filter(item__in=visible)
+
+    def _may_decide(self, request, obj=None) -> bool:
+        if not (is_customs_officer(request.user) and request.user.has_perm("filings.change_goodsversion")):
+            return False
+        return obj is None or obj.status == GoodsVersion.Status.UNDER_REVIEW
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_decide(request, obj)
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and self._may_decide(request, obj):
+            return [*self.info_fields, *self.decision_fields]
+        return [*self.info_fields, *self.history_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and self._may_decide(request, obj):
+            return self.info_fields
+        return [*self.info_fields, *self.history_fields]
+
+    @admin.display(description=_("enterprise"), ordering="item__organization__name")
+    def enterprise(self, obj):
+        return obj.item.organization.name
+
+    @admin.display(description=_("SKU"), ordering="item__item_no")
+    def sku(self, obj):
+        return obj.item.item_no
+
+    @admin.display(description=_("goods record number"))
+    def record_no(self, obj):
+        return obj.item.record_no or "—"
+
+    @admin.display(description=_("HS code"), ordering="hs_code_id")
+    def hs(self, obj):
+        return format_html("{} {}", obj.hs_code_id, obj.hs_code.name_zh)
+
+    def save_model(self, request, obj, form, change):
+        """Record the decision through ``goods_decide`` (the model form never saves the version)."""
+        goods.goods_decide(actor=request.user, version=obj,
+                           approve=form.cleaned_data["decision"] == GoodsDecisionForm.APPROVE,
+                           reason=form.cleaned_data.get("reason", ""))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:  # the admin's transaction was rolled back
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        version = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "version_diff": change_diff(version) if version else None}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.action(description=_("Approve the selected goods"), permissions=["change"])
+    def approve_selected(self, request, queryset):
+        results = goods.goods_bulk_approve(actor=request.user,
+                                           versions=list(queryset.select_related("item").order_by("pk")))
+        approved = sum(1 for r in results if r.ok)
+        for result in results:
+            if not result.ok:
+                self.message_user(request, _("%(sku)s: %(message)s (%(code)s)") % {
+                    "sku": result.item_no, "message": result.message, "code": result.code}, messages.ERROR)
+        if approved:
+            self.message_user(request, _("%(n)d goods approved.") % {"n": approved}, messages.SUCCESS)

@@ -27,6 +27,11 @@ class FilingsConfig(AppConfig):
         for code in (roles.CUSTOMS_OFFICER, roles.TAX_OFFICER, roles.FOREX_OFFICER, roles.COMMERCE_OFFICER,
                      roles.MARKET_OFFICER):
             roles.ROLE_PERMISSIONS[code] |= review
+        # The customs goods queue (商品备案审核): goods are reviewed by customs alone.
+        roles.ROLE_PERMISSIONS[roles.CUSTOMS_OFFICER] |= {
+            "filings.view_goodsitem", "filings.view_goodsversion", "filings.change_goodsversion",
+            "filings.view_goodsimage",
+        }
         roles.ROLE_PERMISSIONS[roles.ZONE_ADMIN] |= {
             "filings.view_enterprisefiling", "filings.view_departmentreview", "filings.view_filingattachment",
             "filings.view_reviewrule", "filings.add_reviewrule", "filings.change_reviewrule",
