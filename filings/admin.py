@@ -77,10 +77,9 @@ class RoleFilter(admin.SimpleListFilter):
         return queryset.filter(**{path: [self.value()]}).distinct()
 
 
-class FilingAttachmentInline(admin.TabularInline):
-    model = FilingAttachment
-    fields = ["kind", "original_name", "content_type", "size", "created_at"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows without letting anyone add, change or delete them."""
+
     extra = 0
     can_delete = False
 
@@ -89,6 +88,12 @@ class FilingAttachmentInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class FilingAttachmentInline(ReadOnlyInline):
+    model = FilingAttachment
+    fields = ["kind", "original_name", "content_type", "size", "created_at"]
+    readonly_fields = fields
 
 
 class VersionInline(admin.TabularInline):
@@ -431,18 +436,10 @@ class GoodsItemAdmin(admin.ModelAdmin):
         return False
 
 
-class GoodsImageInline(admin.TabularInline):
+class GoodsImageInline(ReadOnlyInline):
     model = GoodsImage
     fields = ["position", "content_type", "size", "created_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class GoodsDecisionForm(forms.ModelForm):

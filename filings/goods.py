@@ -27,6 +27,7 @@ from zone_portal.codes.models import Country, Currency, HsCode, Unit
 from zone_portal.core.errors import ApplicationError, Conflict, PermissionDenied
 
 from .models import CustomsMode, EnterpriseRole, GoodsItem, GoodsVersion
+from .services import ReasonRequired  # one domain error for "a refusal must say why", for filings and goods
 
 # Import goods declared under these modes must be on the retail-import positive list.
 POSITIVE_LIST_MODES = frozenset({CustomsMode.M1210.value, CustomsMode.M9610.value})
@@ -74,10 +75,6 @@ class GoodsStateError(Conflict):
     code = "goods_wrong_state"
 
 
-class ReasonRequired(ApplicationError):
-    """A rejection must say why."""
-
-    code = "reason_required"
 
 
 @dataclass(frozen=True)

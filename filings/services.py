@@ -98,6 +98,8 @@ class FilingStateError(Conflict):
 
 
 class ReasonRequired(ApplicationError):
+    """A rejection or a return must say why (filings and goods alike)."""
+
     code = "reason_required"
 
 
