@@ -395,3 +395,6 @@ class GoodsImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} #{self.position}"
+
+
+from .models_hub import Declaration, DeclarationReceipt, DeclarationVersion  # noqa: E402, F401

@@ -2,12 +2,17 @@
 
 from django.urls import path
 
-from . import views
+from . import hub_views, views
 
 urlpatterns = [
     path("enterprises/<str:uscc>/", views.EnterpriseFilingStatusView.as_view(), name="filings-enterprise-status"),
     path("goods/", views.GoodsView.as_view(), name="filings-goods"),
     path("goods/bulk/", views.GoodsBulkView.as_view(), name="filings-goods-bulk"),
     path("goods/<str:item_no>/", views.GoodsDetailView.as_view(), name="filings-goods-detail"),
+    path("declarations/", hub_views.DeclarationView.as_view(), name="filings-declarations"),
+    path("declarations/bulk/", hub_views.DeclarationBulkView.as_view(), name="filings-declarations-bulk"),
+    path("declarations/<int:pk>/", hub_views.DeclarationDetailView.as_view(), name="filings-declaration-detail"),
+    path("receipts/", hub_views.ReceiptFeedView.as_view(), name="filings-receipts"),
+    path("lint/", hub_views.LintView.as_view(), name="filings-lint"),
     path("goods/<str:item_no>/submit/", views.GoodsSubmitView.as_view(), name="filings-goods-submit"),
 ]

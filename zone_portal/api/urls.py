@@ -15,6 +15,7 @@ v1_urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("codes/", include("zone_portal.codes.api_urls")),
     path("filings/", include("filings.api.urls")),
+    path("ceb/", include("filings.api.ceb_urls")),
 ]
 
 # Redoc styles its page from script (styled-components) and builds its search worker from a
