@@ -18,7 +18,11 @@ from zone_portal.core.fields import masked
 from . import goods, selectors, services
 from .diffs import change_diff
 from .goods_selectors import goods_list_for_user
+from .hub import selectors as hub_selectors
 from .models import (
+    Declaration,
+    DeclarationReceipt,
+    DeclarationVersion,
     Department,
     DepartmentReview,
     EnterpriseFiling,
@@ -557,3 +561,83 @@ class GoodsVersionAdmin(admin.ModelAdmin):
                     "sku": result.item_no, "message": result.message, "code": result.code}, messages.ERROR)
         if approved:
             self.message_user(request, _("%(n)d goods approved.") % {"n": approved}, messages.SUCCESS)
+
+
+# --- declaration hub (customs back office: search, document, versions, receipts) -----------------
+
+class DeclarationVersionInline(ReadOnlyInline):
+    model = DeclarationVersion
+    fields = ("number", "guid", "app_type", "app_status", "source", "received_at", "content", "signed")
+    readonly_fields = fields
+    ordering = ("number",)
+
+    @admin.display(description=_("content (personal fields masked)"))
+    def content(self, obj):
+        data = hub_selectors.version_content(obj)
+        head = ", ".join(f"{k}={v}" for k, v in data["head"].items())
+        lines = "; ".join(", ".join(f"{k}={v}" for k, v in line.items()) for line in data["lines"])
+        return format_html("<div class=\"small\">{}</div><div class=\"small text-body-secondary\">{}</div>",
+                           head, lines)
+
+    @admin.display(boolean=True, description=_("signed"))
+    def signed(self, obj):
+        return bool(obj.signature)
+
+
+class DeclarationReceiptInline(ReadOnlyInline):
+    model = DeclarationReceipt
+    fk_name = "declaration"
+    fields = ("return_time", "return_status", "return_info", "guid")
+    readonly_fields = fields
+    ordering = ("id",)
+
+
+@admin.register(Declaration)
+class DeclarationAdmin(admin.ModelAdmin):
+    """Customs look up any declared document by orderNo, logisticsNo, invtNo, copNo or guid."""
+
+    list_display = ("kind", "doc_type", "order_no", "logistics_no", "invt_no", "ebp_code", "ebc_code", "trade_mode",
+                    "amount", "version", "return_status", "declared_at")
+    list_filter = ("direction", "kind", "doc_type", "trade_mode", "deleted", "declared_at")
+    search_fields = ("=order_no", "=logistics_no", "=invt_no", "=cop_no", "=guid", "=ebp_code", "=ebc_code")
+    date_hierarchy = "declared_at"
+    show_full_result_count = False
+    list_select_related = ("organization",)
+    readonly_fields = ("kind", "direction", "doc_type", "organization", "business_key", "guid", "version",
+                       "app_type", "app_status", "deleted", "order_no", "ebp_code", "ebc_code", "pay_code",
+                       "logistics_code", "agent_code", "logistics_no", "invt_no", "cop_no", "trade_mode", "amount",
+                       "currency", "return_status", "declared_at", "updated_at")
+    exclude = ("buyer_id_bidx", "buyer_name_bidx", "consignee_bidx", "parties")
+    inlines = [DeclarationVersionInline, DeclarationReceiptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DeclarationReceipt)
+class DeclarationReceiptAdmin(admin.ModelAdmin):
+    """Every receipt, also of documents that were refused and never stored."""
+
+    list_display = ("return_time", "kind", "guid", "organization", "return_status", "return_info")
+    list_filter = ("kind", "return_status")
+    search_fields = ("=guid",)
+    list_select_related = ("organization",)
+    show_full_result_count = False
+    readonly_fields = ("declaration", "version", "organization", "kind", "guid", "keys", "return_status",
+                       "return_time", "return_info", "problems")
+    exclude = ("txid",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
