@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -16,7 +17,6 @@ from .models import Department, DepartmentReview, EnterpriseFiling, EnterpriseFi
 
 # The review time limit in working days (weekends excluded). A module constant for now; to be
 # made configurable by the zone administrator later.
-FILING_REVIEW_LIMIT_WORKING_DAYS = 3
 
 
 def _visible_filings(user) -> QuerySet[EnterpriseFiling]:
@@ -133,8 +133,13 @@ def review_age_working_days(review: DepartmentReview, *, now: dt.datetime | None
     return working_days_between(timezone.localdate(submitted), timezone.localdate(end))
 
 
+def review_limit_working_days() -> int:
+    """The review time limit in working days (setting ``FILING_REVIEW_LIMIT_WORKING_DAYS``)."""
+    return settings.FILING_REVIEW_LIMIT_WORKING_DAYS
+
+
 def review_is_overdue(review: DepartmentReview, *, now: dt.datetime | None = None) -> bool:
-    """A pending review older than ``FILING_REVIEW_LIMIT_WORKING_DAYS`` working days."""
+    """A pending review older than the review time limit (``FILING_REVIEW_LIMIT_WORKING_DAYS``)."""
     age = review_age_working_days(review, now=now)
     return review.decision == DepartmentReview.Decision.PENDING and age is not None \
-        and age > FILING_REVIEW_LIMIT_WORKING_DAYS
+        and age > review_limit_working_days()

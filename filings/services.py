@@ -33,6 +33,7 @@ from .models import (
     EnterpriseFiling,
     EnterpriseFilingVersion,
     EnterpriseRole,
+    FilingAttachment,
     ReviewRule,
 )
 
@@ -315,6 +316,13 @@ def _copy_version(source: EnterpriseFilingVersion, *, number: int, actor) -> Ent
         setattr(copy, attr, getattr(source, attr))
     copy.roles = list(source.roles)
     copy.save()
+    # The documents on file carry over to the change (the stored files are never rewritten or
+    # deleted, so both versions may point at the same one); the enterprise adds newer ones.
+    FilingAttachment.objects.bulk_create([
+        FilingAttachment(version=copy, kind=a.kind, file=a.file.name, original_name=a.original_name,
+                         content_type=a.content_type, size=a.size, sha256=a.sha256, uploaded_by=a.uploaded_by)
+        for a in source.attachments.all()
+    ])
     return copy
 
 

@@ -17,7 +17,11 @@ from filings.models import (
     ReviewRule,
 )
 from tests.accounts.factories import DepartmentFactory, OfficerFactory, OrganizationFactory, UserFactory
-from tests.filings.factories import EnterpriseFilingVersionFactory, ensure_default_review_rules
+from tests.filings.factories import (
+    EnterpriseFilingVersionFactory,
+    FilingAttachmentFactory,
+    ensure_default_review_rules,
+)
 from zone_portal.accounts import roles
 from zone_portal.accounts.models import Notification, Organization
 from zone_portal.audit.models import AuditEvent
@@ -302,6 +306,27 @@ def test_change_keeps_effective_version_until_approved(user_a, org_a, officers):
     assert filing.effective_version == change and first.status == EnterpriseFilingVersion.Status.SUPERSEDED
     assert selectors.enterprise_filing_status_by_uscc(org_a.uscc)["roles"] == ["ebc", "producer"]
     assert AuditEvent.objects.filter(action="filings.enterprisefiling.change").count() == 1
+
+
+def test_change_carries_the_attachments_over(user_a, org_a, officers):
+    filing = file_it(user_a, org_a, officers)
+    licence = FilingAttachmentFactory(version=filing.effective_version)
+    change = services.enterprise_filing_start_change(actor=user_a, filing=filing)
+    copied = change.attachments.get()
+    assert (copied.kind, copied.sha256, copied.file.name) == (licence.kind, licence.sha256, licence.file.name)
+    assert filing.effective_version.attachments.count() == 1  # the version in force keeps its own
+
+
+def test_review_time_limit_is_a_setting(user_a, org_a, settings):
+    version = submit_new(user_a, org_a)
+    review = version.reviews.first()
+    friday = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    EnterpriseFilingVersion.objects.filter(pk=version.pk).update(submitted_at=friday)
+    review.refresh_from_db()
+    tuesday = friday + dt.timedelta(days=4)  # 2 working days
+    assert not selectors.review_is_overdue(review, now=tuesday)
+    settings.FILING_REVIEW_LIMIT_WORKING_DAYS = 1
+    assert selectors.review_is_overdue(review, now=tuesday)
 
 
 def test_rejected_change_leaves_filing_filed(user_a, org_a, officers):
