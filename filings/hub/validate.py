@@ -213,9 +213,12 @@ def _compile_field(spec: FieldSpec, kind: MessageKind) -> Callable[[dict, str, l
         elif is_id and not _valid_resident_id(value):
             problems.append(Problem(-900108, prefix + name))
         elif is_gcode:
+            # the first six digits are an HS 2022 subheading; a heading-level code (4 digits, then
+            # zeros: export simplified declaration) is checked against the HS headings
             digits = value if value.isdigit() else ""
-            known = codes.hs6 if len(digits) >= 6 else codes.hs4
-            if len(digits) < 4 or digits[:6] not in known:
+            heading_only = len(digits) == 4 or digits[4:] == "0" * (len(digits) - 4)
+            found = digits[:4] in codes.hs4 if heading_only else digits[:6] in codes.hs6
+            if len(digits) < 4 or not found:
                 problems.append(Problem(-900105, prefix + name, {"value": value, "table": TABLE_LABELS["hs"]}))
 
     return check
@@ -371,13 +374,11 @@ def _list_mode_rules(doc: Document, problems: list[Problem]) -> None:
                 if not head.get(name):
                     problems.append(Problem(-900116, f"head.{name}", {"mode": mode}))
     else:
-        flag = head.get("statisticsFlag", "")
-        for i, line in enumerate(lines):
-            gcode = line.get("gcode", "")
-            if flag == "A" and mode == "9610" and len(gcode) != 4:
-                problems.append(Problem(-900115, f"lines[{i}].gcode",
-                                        {"other": "statisticsFlag",
-                                         "detail": "A (简化申报) uses the 4-digit HS heading"}))
-            elif flag == "B" and len(gcode) != 10:
-                problems.append(Problem(-900115, f"lines[{i}].gcode",
-                                        {"other": "statisticsFlag", "detail": "B (汇总申报) uses the 10-digit code"}))
+        # statisticsFlag A (简化申报) declares the 4-digit HS heading: the C10 gcode is the heading
+        # followed by zeros. B (汇总申报) keeps the full 10-digit code (the field type checks that).
+        if head.get("statisticsFlag") == "A" and mode == "9610":
+            for i, line in enumerate(lines):
+                if line.get("gcode", "")[4:] != "000000":
+                    problems.append(Problem(-900115, f"lines[{i}].gcode", {
+                        "other": "statisticsFlag",
+                        "detail": "A (简化申报) declares the 4-digit heading followed by 000000"}))
