@@ -8,7 +8,14 @@ from django.core.management import call_command
 from django.db.models.functions import Left
 
 from filings.demo import ENTERPRISES, PARKS, demo_uscc
-from filings.models import DepartmentReview, EnterpriseFiling, GoodsItem, GoodsVersion
+from filings.models import (
+    Declaration,
+    DeclarationReceipt,
+    DepartmentReview,
+    EnterpriseFiling,
+    GoodsItem,
+    GoodsVersion,
+)
 from zone_portal.accounts.models import Organization, User
 from zone_portal.accounts.validators import is_valid_uscc
 from zone_portal.portal.models import Park
@@ -25,6 +32,8 @@ def _counts():
         "reviews": DepartmentReview.objects.count(),
         "goods": GoodsItem.objects.count(),
         "goods_versions": GoodsVersion.objects.count(),
+        "declarations": Declaration.objects.count(),
+        "receipts": DeclarationReceipt.objects.count(),
     }
 
 
@@ -99,8 +108,16 @@ def test_load_filings_demo_builds_the_demo_and_is_idempotent(capsys):
         assert v.legal_unit_1_id == v.hs_code.legal_unit_1_id
         assert (v.legal_unit_2_id or None) == (v.hs_code.legal_unit_2_id or None)
 
+    # Declarations through the real hub: accepted trades of the demo login's enterprise, and refusals.
+    declared = Declaration.objects.filter(order_no__startswith="DEMO-")
+    assert declared.count() >= 100
+    assert set(declared.values_list("kind", flat=True)) == {"CEB311", "CEB411", "CEB511", "CEB621", "CEB303"}
+    assert declared.filter(parties__contains=[ent_admin.organization_id]).count() >= 30
+    assert DeclarationReceipt.objects.filter(return_status__startswith="-").count() == 3
+
     before = _counts()
     second = _load(capsys)
     assert _counts() == before
     assert "goods: 0 created" in second
+    assert "declarations: 0 accepted" in second
     assert "enterprises: 0 created" in second

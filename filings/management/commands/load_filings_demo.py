@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from filings import demo
+from filings.hub.demo import hub_demo_load
 
 
 class Command(BaseCommand):
@@ -26,5 +27,7 @@ class Command(BaseCommand):
             f"enterprise admins: {result.users_created} created"
         )
         self.stdout.write(f"filings created: {filings}; {result.filings_existing} already there")
-        self.stdout.write(f"goods: {result.goods_created} created, {result.goods_existing} already there "
+        self.stdout.write(f"goods: {result.goods_created} created, {result.goods_existing} already there")
+        hub = hub_demo_load()
+        self.stdout.write(f"declarations: {hub.accepted} accepted, {hub.refused} refused, {hub.existing} already there "
                           f"({time.monotonic() - started:.1f}s)")
