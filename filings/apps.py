@@ -17,6 +17,8 @@ class FilingsConfig(AppConfig):
         register_menu_item(key="enterprise_filing", label=_("Enterprise filing"),
                            url_name="filings:enterprise_filing", icon="building-check",
                            roles=ENTERPRISE_ROLES, order=20)
+        register_menu_item(key="goods_filing", label=_("Goods filing"), url_name="filings:goods_list",
+                           icon="box-seam", roles=ENTERPRISE_ROLES, order=25)
         register_menu_item(key="notifications", label=_("Notifications"),
                            url_name="filings:notification_list", icon="bell", roles=ENTERPRISE_ROLES, order=70)
         register_queue_provider("enterprise_filing", views.enterprise_filing_queue)

@@ -26,7 +26,7 @@ from zone_portal.audit.services import audit_record
 from zone_portal.codes.models import Country, Currency, HsCode, Unit
 from zone_portal.core.errors import ApplicationError, Conflict, PermissionDenied
 
-from .models import CustomsMode, EnterpriseRole, GoodsItem, GoodsVersion
+from .models import CustomsMode, EnterpriseRole, GoodsImage, GoodsItem, GoodsVersion
 from .services import ReasonRequired  # one domain error for "a refusal must say why", for filings and goods
 
 # Import goods declared under these modes must be on the retail-import positive list.
@@ -501,7 +501,8 @@ def goods_decide(*, actor, version: GoodsVersion, approve: bool, reason: str = "
 @transaction.atomic
 def goods_start_change(*, actor, item: GoodsItem) -> GoodsVersion:
     """Open a new draft version copied from the version in force (a change, 变更) or, for an item
-    whose first application was rejected, from that rejected version. One open version at a time."""
+    whose first application was rejected, from that rejected version, pictures included. One open
+    version at a time."""
     item = _lock_item(item)
     if _open_version(item) is not None:
         raise GoodsStateError(_("This goods item already has a version in progress."))
@@ -513,6 +514,12 @@ def goods_start_change(*, actor, item: GoodsItem) -> GoodsVersion:
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = GoodsVersion.objects.create(item=item, number=number, created_by=_user(actor),
                                           **{f: getattr(source, f) for f in VERSION_COPY_FIELDS})
+    # The pictures come along (sharing the stored files: goods_image_delete keeps a file still in use).
+    GoodsImage.objects.bulk_create([
+        GoodsImage(version=version, file=image.file.name, content_type=image.content_type, size=image.size,
+                   sha256=image.sha256, position=image.position)
+        for image in source.images.all()
+    ])
     old_status = item.status
     if item.status == GoodsItem.Status.REJECTED:
         item.status = GoodsItem.Status.DRAFT

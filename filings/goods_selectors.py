@@ -37,7 +37,7 @@ def _visible_to(user) -> QuerySet[GoodsItem]:
 
 def goods_list_for_user(*, user, filters: dict | None = None) -> QuerySet[GoodsItem]:
     """The goods ``user`` may see, narrowed by ``filters``: ``status``, ``q`` (SKU, record number or
-    a version's name), ``hs_code`` (of any version) and ``organization`` (officers only)."""
+    a version's name), ``hs_code`` and ``mode`` (of any version) and ``organization`` (officers only)."""
     qs = _visible_to(user)
     filters = filters or {}
     if filters.get("status"):
@@ -51,6 +51,9 @@ def goods_list_for_user(*, user, filters: dict | None = None) -> QuerySet[GoodsI
         # key column itself is refused by Django).
         qs = qs.filter(Exists(GoodsVersion.objects.filter(item=OuterRef("pk"),
                                                           hs_code__hs_code__startswith=str(filters["hs_code"]))))
+    if filters.get("mode"):
+        qs = qs.filter(Exists(GoodsVersion.objects.filter(item=OuterRef("pk"),
+                                                          modes__contains=[str(filters["mode"])])))
     if filters.get("organization") and _is_customs_officer(user):
         qs = qs.filter(organization_id=filters["organization"])
     return qs.order_by("organization_id", "item_no")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_public
+from . import views, views_goods, views_public
 
 app_name = "filings"
 urlpatterns = [
@@ -15,4 +15,18 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_mark_read, name="notification_mark_read"),
     path("lookup/", views_public.lookup, name="public_lookup"),
+    path("goods/", views_goods.goods_list, name="goods_list"),
+    path("goods/new/", views_goods.goods_create_view, name="goods_create"),
+    path("goods/<int:pk>/", views_goods.goods_detail, name="goods_detail"),
+    path("goods/<int:pk>/edit/", views_goods.goods_edit, name="goods_edit"),
+    path("goods/<int:pk>/submit/", views_goods.goods_submit_view, name="goods_submit"),
+    path("goods/<int:pk>/change/", views_goods.goods_start_change_view, name="goods_start_change"),
+    path("goods/images/<int:pk>/", views_goods.goods_image, name="goods_image"),
+    path("goods/images/<int:pk>/delete/", views_goods.goods_image_delete_view, name="goods_image_delete"),
+    path("goods/hs-code/", views_goods.goods_hs_lookup, name="goods_hs_lookup"),
+    path("goods/template/", views_goods.goods_template_download, name="goods_template"),
+    path("goods/export/", views_goods.goods_export_download, name="goods_export"),
+    path("goods/import/", views_goods.goods_import_view, name="goods_import"),
+    path("goods/import/<str:token>/", views_goods.goods_import_result, name="goods_import_result"),
+    path("goods/import/<str:token>/report/", views_goods.goods_import_report, name="goods_import_report"),
 ]
