@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views, views_goods, views_public
+from . import views, views_goods, views_hub, views_public
 
 app_name = "filings"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notification_list"),
     path("notifications/read/", views.notification_mark_read, name="notification_mark_read"),
     path("lookup/", views_public.lookup, name="public_lookup"),
+    path("declarations/", views_hub.declaration_list, name="declaration_list"),
+    path("declarations/export/", views_hub.declaration_export, name="declaration_export"),
+    path("declarations/lint/", views_hub.lint, name="declaration_lint"),
+    path("declarations/<int:pk>/", views_hub.declaration_detail, name="declaration_detail"),
     path("goods/", views_goods.goods_list, name="goods_list"),
     path("goods/new/", views_goods.goods_create_view, name="goods_create"),
     path("goods/<int:pk>/", views_goods.goods_detail, name="goods_detail"),

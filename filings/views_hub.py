@@ -129,9 +129,11 @@ def lint(request: HttpRequest) -> HttpResponse:
             return render(request, "filings/hub/lint.html", context, status=400)
         raw = upload.read() if upload is not None else request.POST.get("text", "").encode("utf-8")
         context["text"] = raw.decode("utf-8", errors="replace")[:200_000]
-        docs, cop_code = _lint_documents(raw, context)
+        docs, message = _lint_documents(raw, context)
         if docs is not None:
-            outcomes = ingest(docs, organization_id=org.pk, cop_code=cop_code, store=False)
+            outcomes = ingest(docs, organization_id=org.pk, store=False,
+                              cop_code=message.cop_code if message else None,
+                              base_transfer=message.base_transfer if message else None)
             context["results"] = [{"o": o, "errors": [p.as_dict() for p in o.problems]} for o in outcomes]
     return render(request, "filings/hub/lint.html", context)
 
@@ -148,7 +150,7 @@ def _lint_documents(raw: bytes, context: dict):
         except ceb.CebFormatError as error:
             context["message_error"] = f"[{error.status}] {error.info_zh} / {error.info_en}"
             return None, None
-        return message.documents, message.cop_code
+        return message.documents, message
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

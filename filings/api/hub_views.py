@@ -32,7 +32,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from filings.hub import selectors
+from filings.hub import ceb, selectors
 from filings.hub.ingest import Outcome, format_return_time, ingest
 from filings.hub.rules import Problem
 from filings.hub.spec import KINDS, DocType, kind_for
@@ -108,6 +108,9 @@ def _documents(raw_docs: list, request) -> list[Document]:
         head = raw.get("head")
         lines = raw.get("lines", [])
         doc = Document(kind=kind, head=head if isinstance(head, dict) else {}, lines=lines, index=index)
+        signature = raw.get("signature")
+        if isinstance(signature, str):
+            doc.signature = signature[:20000]  # kept as received; SM2 verification is a later step
         if not isinstance(head, dict):
             doc.problems.append(Problem(-900118, "head", {"detail": "head must be an object"}))
         elif scopes is not None and f"{SCOPE_BY_TYPE[kind.doc_type]}:write" not in scopes:
@@ -306,8 +309,6 @@ class CebView(IdempotentAPIView):
                    responses={(200, "application/xml"): OpenApiTypes.STR, (400, "application/xml"): OpenApiTypes.STR},
                    summary="Declare a CEB XML message")
     def post(self, request):
-        from filings.hub import ceb  # TEMP-WIP
-
         org_id = _caller_org(request)
         body = request._request.body
         try:
@@ -321,7 +322,7 @@ class CebView(IdempotentAPIView):
                 doc.problems.append(Problem(-900206, "", {"scope": needed}))
         outcomes = ingest(message.documents, organization_id=org_id, client_id=_client_id(request),
                           source=DeclarationVersion.Source.XML, message_guid=message.message_guid,
-                          cop_code=message.cop_code)
+                          cop_code=message.cop_code, base_transfer=message.base_transfer)
         return _xml(ceb.render_receipts(message.kind, outcomes))
 
 
@@ -338,8 +339,6 @@ class CebReceiptFeedView(APIView):
                                OpenApiParameter("limit", int)],
                    responses={(200, "application/xml"): OpenApiTypes.STR, 400: ErrorSerializer})
     def get(self, request):
-        from filings.hub import ceb  # TEMP-WIP
-
         kind = kind_for(request.query_params.get("kind", ""))
         if kind is None:
             raise ValidationError({"kind": [ErrorDetail(_("Give a declaration message kind such as CEB311."),
@@ -368,8 +367,6 @@ class LintView(IdempotentAPIView):
                    responses={200: BulkResultSerializer, 400: ErrorSerializer},
                    summary="Validate documents without storing them")
     def post(self, request):
-        from filings.hub import ceb  # TEMP-WIP
-
         org_id = _caller_org(request)
         body = request._request.body
         if body.lstrip()[:1] == b"<":
@@ -379,7 +376,7 @@ class LintView(IdempotentAPIView):
                 return _json({"accepted": 0, "rejected": 1, "results": [], "message_error": {
                     "code": error.status, "message": error.info_zh, "message_en": error.info_en,
                     "type": error.ori_message_type}}, 200)
-            docs, cop_code = message.documents, message.cop_code
+            docs, cop_code, transfer = message.documents, message.cop_code, message.base_transfer
         else:
             raw = _load_json(request)
             items = raw.get("documents") if isinstance(raw, dict) and "documents" in raw else [raw]
@@ -387,8 +384,8 @@ class LintView(IdempotentAPIView):
                 raise ValidationError({"documents": [ErrorDetail(
                     _("Send one document or {\"documents\": [...]} with at most %(n)d.") % {"n": BULK_MAX_DOCUMENTS},
                     code="invalid")]})
-            docs, cop_code = _documents(items, request), None
-        outcomes = ingest(docs, organization_id=org_id, cop_code=cop_code, store=False)
+            docs, cop_code, transfer = _documents(items, request), None, None
+        outcomes = ingest(docs, organization_id=org_id, cop_code=cop_code, base_transfer=transfer, store=False)
         results = [_result(o, d) for o, d in zip(outcomes, docs, strict=True)]
         ok = sum(1 for o in outcomes if not o.problems)
         return Response({"accepted": ok, "rejected": len(outcomes) - ok, "results": results})

@@ -28,7 +28,7 @@ from ..models import Declaration, DeclarationReceipt, DeclarationVersion, GoodsI
 from . import authority
 from .rules import STATUS_STORED, Problem, return_info
 from .spec import ENTERPRISE_CODE_FIELDS, ORDER_BOUND_TYPES, PERSONAL_FIELDS, DocType, MessageKind
-from .validate import CodeSets, Document, code_sets, validate_document
+from .validate import CodeSets, Document, code_sets, validate_base_transfer, validate_document
 
 STATUS_ACCEPTED = "120"  # 海关入库: the platform stored the document (appStatus 2)
 ACCEPTED_INFO = {"1": "新增申报成功", "2": "变更申报成功", "3": "删除申报成功"}
@@ -238,14 +238,17 @@ def _list_declared(doc: Document, listed: set) -> bool:
 
 def ingest(documents: list[Document], *, organization_id: int, client_id: int | None = None,
            source: str = DeclarationVersion.Source.JSON, message_guid: str = "", cop_code: str | None = None,
-           store: bool = True, codes: CodeSets | None = None) -> list[Outcome]:
+           base_transfer: dict | None = None, store: bool = True, codes: CodeSets | None = None) -> list[Outcome]:
     """Validate, authorize and (``store=True``) store ``documents`` for the calling enterprise;
     one outcome per document, in order. ``cop_code``: the CEB message's BaseTransfer.copCode,
     which must be the caller's own code. ``store=False`` is the lint: every check, nothing written."""
     codes = codes or code_sets()
     filed, _by_org = authority.table()
     caller = caller_for(organization_id)
+    transfer_problems = validate_base_transfer(base_transfer, codes) if base_transfer is not None else []
     for doc in documents:
+        if transfer_problems and not doc.problems:
+            doc.problems.extend(transfer_problems)
         if not doc.problems:
             validate_document(doc, codes)
         if not doc.problems:

@@ -41,7 +41,7 @@ def _value(spec: FieldSpec, kind: MessageKind, now: str, number: str) -> str:
     if name == "ieFlag":
         return "I" if kind.code == "CEB213" or kind.direction == "I" else "E"
     if name == "appStatus":
-        return "2"
+        return "1" if kind.signature_required else "2"  # a signed kind is declared (2) only with its signature
     if allowed:
         return allowed[0]
     if kind.direction == "E" and name in EXPORT_CODES:

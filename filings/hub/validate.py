@@ -316,6 +316,25 @@ def validate_document(doc: Document, codes: CodeSets) -> list[Problem]:
         problems.append(Problem(-900114, "lines", {"min": 0, "max": 0, "count": len(lines)}))
     if not problems:
         _cross_field_rules(doc, problems)
+    if kind.signature_required and head.get("appStatus") == "2" and not doc.signature:
+        problems.append(Problem(-900117, "Signature", {"kind": kind.code}))
+    return problems
+
+
+_transfer_checks: list | None = None
+
+
+def validate_base_transfer(data: dict, codes: CodeSets) -> list[Problem]:
+    """The CEB message's BaseTransfer (copCode, copName, dxpMode, dxpId): types, lengths, DXP."""
+    global _transfer_checks
+    if _transfer_checks is None:
+        from .spec import KINDS, entity_fields
+
+        _transfer_checks = [_compile_field(f, KINDS["CEB311"]) for f in entity_fields("ALL.BaseTransfer")]
+    problems: list[Problem] = []
+    values = dict(data)
+    for check in _transfer_checks:
+        check(values, "BaseTransfer.", problems, codes)
     return problems
 
 

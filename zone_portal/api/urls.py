@@ -15,6 +15,7 @@ v1_urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("codes/", include("zone_portal.codes.api_urls")),
     path("filings/", include("filings.api.urls")),
+    path("", include("zone_portal.events.api.urls")),  # events/ and webhooks/
     path("ceb/", include("filings.api.ceb_urls")),
 ]
 

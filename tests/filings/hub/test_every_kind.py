@@ -40,7 +40,8 @@ def test_json_every_kind(cast, signed_client, kind_code):
     assert lint["results"][0]["errors"] == [], lint
     response = signed_client(party.client).post("/api/v1/filings/declarations/", data=doc)
     assert response.status_code == 201, response.json()
-    assert response.json()["returnStatus"] == "120"
+    # a kind the spec wants signed is stored (暂存, 1) until it comes with its signature
+    assert response.json()["returnStatus"] == ("1" if KINDS[kind_code].signature_required else "120")
     again = signed_client(party.client).post("/api/v1/filings/declarations/", data=doc)
     assert again.status_code == 200 and again.json()["replayed"] is True
     assert Declaration.objects.filter(kind=kind_code).count() == 1
@@ -52,7 +53,8 @@ def test_ceb_xml_every_kind(cast, signed_client, kind_code):
     party, codes = caller_and_codes(cast, kind_code)
     kind = KINDS[kind_code]
     docs = [sample_document(kind_code, codes=codes, number=f"{i:04d}") for i in range(3)]
-    body = ceb.render_message(kind, [(d["head"], d["lines"]) for d in docs], cop_code=party.code, cop_name="企业")
+    body = ceb.render_message(kind, [(d["head"], d["lines"]) for d in docs], cop_code=party.code, cop_name="企业",
+                              dxp_id="DXPENT0000000001")
     response = signed_client(party.client).post("/api/v1/ceb/", body=body, content_type="application/xml")
     assert response.status_code == 200, response.content.decode()
     assert response["Content-Type"].startswith("application/xml")
@@ -60,7 +62,8 @@ def test_ceb_xml_every_kind(cast, signed_client, kind_code):
     assert root.tag == f"{{{NAMESPACE}}}{kind.receipt_tag}"
     nodes = root.findall(f"ceb:{kind.receipt_node}", NS)
     assert [n.findtext("ceb:guid", namespaces=NS) for n in nodes] == [d["head"]["guid"] for d in docs]
-    assert {n.findtext("ceb:returnStatus", namespaces=NS) for n in nodes} == {"120"}, response.content.decode()
+    expected = "1" if kind.signature_required else "120"
+    assert {n.findtext("ceb:returnStatus", namespaces=NS) for n in nodes} == {expected}, response.content.decode()
     assert all(len(n.findtext("ceb:returnTime", namespaces=NS)) == 17 for n in nodes)
     stored = DeclarationVersion.objects.filter(declaration__kind=kind_code)
     assert stored.count() == 3 and {v.source for v in stored} == {"xml"}
@@ -69,7 +72,8 @@ def test_ceb_xml_every_kind(cast, signed_client, kind_code):
 @pytest.mark.django_db
 def test_copcode_must_be_the_caller(cast, signed_client):
     doc = sample_document("CEB311", codes={"ebpCode": cast.platform.code, "ebcCode": cast.ebc.code})
-    body = ceb.render_message(KINDS["CEB311"], [(doc["head"], doc["lines"])], cop_code=cast.payer.code)
+    body = ceb.render_message(KINDS["CEB311"], [(doc["head"], doc["lines"])], cop_code=cast.payer.code, cop_name="企业",
+                              dxp_id="DXPENT0000000001")
     response = signed_client(cast.platform.client).post("/api/v1/ceb/", body=body, content_type="application/xml")
     root = etree.fromstring(response.content)
     status = root.find("ceb:OrderReturn", NS).findtext("ceb:returnStatus", namespaces=NS)
@@ -95,3 +99,35 @@ def test_ceb_receipt_pull(cast, signed_client):
     root = etree.fromstring(response.content)
     assert root.tag == f"{{{NAMESPACE}}}CEB312Message"
     assert root.find("ceb:OrderReturn", NS).findtext("ceb:guid", namespaces=NS) == doc["head"]["guid"]
+
+
+SIGNATURE = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
+             '<ds:SignatureMethod Algorithm="http://www.chinaport.gov.cn/2022/04/xmldsig#sm2-sm3"/>'
+             '</ds:SignedInfo><ds:SignatureValue>AAAA</ds:SignatureValue>'
+             '<ds:KeyInfo><ds:KeyName>0123456789</ds:KeyName></ds:KeyInfo></ds:Signature>')
+
+
+@pytest.mark.django_db
+def test_declared_list_needs_its_signature_which_is_kept(cast, signed_client):
+    party, codes = caller_and_codes(cast, "CEB621")
+    unsigned = sample_document("CEB621", codes=codes, number="0001", appStatus="2")
+    response = signed_client(party.client).post("/api/v1/filings/declarations/", data=unsigned)
+    assert [e["code"] for e in response.json()["errors"]] == [-900117]
+    signed = sample_document("CEB621", codes=codes, number="0002", appStatus="2")
+    body = ceb.render_message(KINDS["CEB621"], [(signed["head"], signed["lines"])], cop_code=party.code,
+                              cop_name="企业", dxp_id="DXPENT0000000001", signature_xml=SIGNATURE)
+    xml = signed_client(party.client).post("/api/v1/ceb/", body=body, content_type="application/xml")
+    root = etree.fromstring(xml.content)
+    assert root.find("ceb:InventoryReturn", NS).findtext("ceb:returnStatus", namespaces=NS) == "120"
+    version = DeclarationVersion.objects.get(guid=signed["head"]["guid"])
+    assert "SignatureValue" in version.signature
+
+
+@pytest.mark.django_db
+def test_base_transfer_fields_are_checked(cast, signed_client):
+    doc = sample_document("CEB311", codes={"ebpCode": cast.platform.code, "ebcCode": cast.ebc.code})
+    body = ceb.render_message(KINDS["CEB311"], [(doc["head"], doc["lines"])], cop_code=cast.platform.code,
+                              cop_name="", dxp_id="")
+    response = signed_client(cast.platform.client).post("/api/v1/ceb/", body=body, content_type="application/xml")
+    info = etree.fromstring(response.content).find("ceb:OrderReturn", NS).findtext("ceb:returnInfo", namespaces=NS)
+    assert "BaseTransfer.copName" in info and "BaseTransfer.dxpId" in info

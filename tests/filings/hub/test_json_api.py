@@ -147,9 +147,10 @@ class TestAuthorization:
         assert codes_of(response) == [-900206]
 
     def test_revoked_filing_stops_declarations_at_once(self, cast, signed_client):
+        from django.utils import timezone
+
         from filings.hub import authority
         from filings.models import EnterpriseFiling
-        from django.utils import timezone
         EnterpriseFiling.objects.filter(organization=cast.platform.org).update(status="revoked",
                                                                                revoked_at=timezone.now())
         authority.bump_generation()
