@@ -11,17 +11,15 @@ import io
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from zone_portal.accounts.models import Organization
-from zone_portal.audit.services import audit_record
 from zone_portal.codes.models import Country, Currency, HsCode, Unit
 
-from .goods import MODES, CodeTables, _code, _text, _user, goods_validate
-from .models import GoodsItem, GoodsVersion
+from .goods import MODES, CodeTables, _code, _text, goods_create_many, goods_validate
+from .models import GoodsItem
 
 # (input key, Chinese title, English title). The header cell is "中文 (English)".
 COLUMNS = (
@@ -206,21 +204,13 @@ def goods_import(*, actor, organization: Organization, file_bytes: bytes, mode: 
             good.append(cleaned)
     if mode == "all_or_nothing" and result.errors:
         good = []
-    with transaction.atomic():
-        if good:
-            items = GoodsItem.objects.bulk_create(
-                [GoodsItem(organization=organization, item_no=c["item_no"]) for c in good], batch_size=2000)
-            created_by = _user(actor)
-            GoodsVersion.objects.bulk_create(
-                [GoodsVersion(item=item, number=1, created_by=created_by,
-                              **{k: v for k, v in c.items() if k != "item_no"})
-                 for item, c in zip(items, good, strict=True)],
-                batch_size=2000)
-            result.created = len(items)
-        audit_record(actor=actor, action="filings.goodsitem.import", target=None, organization_id=organization.pk,
-                     changes={"created": [0, result.created]},
-                     extra={"mode": mode, "rows": result.rows, "created": result.created,
-                            "failed_rows": result.failed_rows, "errors": len(result.errors)})
+    items, taken = goods_create_many(
+        actor=actor, organization=organization, cleaned=good, action="filings.goodsitem.import",
+        extra={"mode": mode, "rows": result.rows, "failed_rows": result.failed_rows, "errors": len(result.errors)})
+    for sku in sorted(taken):  # created by someone else since the file was checked
+        result.errors.append(RowError(seen.get(sku, 0), TITLES["item_no"], "sku_taken",
+                                      _("Your enterprise has already registered this SKU.")))
+    result.created = len(items)
     return result
 
 

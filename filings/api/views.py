@@ -293,6 +293,7 @@ class GoodsBulkView(IdempotentAPIView):
         existing = set(GoodsItem.objects.filter(organization=organization, item_no__in=skus)
                        .values_list("item_no", flat=True))
         seen: dict[str, int] = {}
+        good: list[tuple[dict, dict]] = []  # (result, cleaned)
         for result, data in zip(results, parsed, strict=True):
             if data is None:
                 continue
@@ -307,12 +308,13 @@ class GoodsBulkView(IdempotentAPIView):
             seen.setdefault(sku, result["index"])
             if errors:
                 result["errors"] = [{**e, "message": str(e["message"])} for e in errors]
-                continue
-            try:
-                goods_services.goods_create(actor=request.user, organization=organization, data=data)
-            except goods_services.GoodsValidationError as exc:  # changed since the batch check
-                result["errors"] = [{**e, "message": str(e["message"])} for e in exc.extra.get("errors", [])]
-            except IntegrityError:  # the same SKU created by a concurrent request
+            else:
+                good.append((result, cleaned))
+        _items, taken = goods_services.goods_create_many(
+            actor=request.user, organization=organization, cleaned=[c for _r, c in good],
+            action="filings.goodsitem.bulk_create", extra={"items": len(items)})
+        for result, cleaned in good:
+            if cleaned["item_no"] in taken:  # created by a concurrent request since the check
                 result["errors"] = [{"field": "item_no", "code": "sku_duplicate",
                                      "message": _("Your enterprise has already registered this SKU.")}]
             else:

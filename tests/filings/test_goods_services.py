@@ -282,3 +282,17 @@ def test_by_record_no_only_filed(org_a, user_a):
     item = goods_create(actor=user_a, organization=org_a, data=good_data())
     GoodsItem.objects.filter(pk=item.pk).update(record_no="GR00000000000001")
     assert goods_by_record_no("GR00000000000001") is None
+
+
+def test_create_many_skips_a_sku_taken_since_validation(org_a, user_a):
+    from filings.goods import goods_create, goods_create_many, goods_validate
+
+    first, _errors = goods_validate(good_data(item_no="SKU-MANY-1"), organization=org_a)
+    second, _errors = goods_validate(good_data(item_no="SKU-MANY-2"), organization=org_a)
+    goods_create(actor=user_a, organization=org_a, data=good_data(item_no="SKU-MANY-2"))  # a concurrent request
+    items, taken = goods_create_many(actor=user_a, organization=org_a, cleaned=[first, second],
+                                     action="filings.goodsitem.bulk_create")
+    assert [i.item_no for i in items] == ["SKU-MANY-1"] and taken == {"SKU-MANY-2"}
+    assert GoodsItem.objects.get(item_no="SKU-MANY-1").versions.get().status == GoodsVersion.Status.DRAFT
+    event = AuditEvent.objects.get(action="filings.goodsitem.bulk_create")
+    assert event.extra["item_nos"] == ["SKU-MANY-1"] and event.extra["skipped_taken"] == ["SKU-MANY-2"]
