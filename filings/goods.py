@@ -333,6 +333,13 @@ def _open_version(item: GoodsItem, *, lock: bool = False) -> GoodsVersion | None
     return qs.first()
 
 
+def _check_own(actor, organization_id: int) -> None:
+    """Only a user or API client of the enterprise itself writes its goods (the pages and the API
+    check this too; the services do not rely on them)."""
+    if getattr(actor, "organization_id", None) != organization_id:
+        raise PermissionDenied(_("Only your own enterprise's goods can be changed."))
+
+
 def _lock_item(item: GoodsItem) -> GoodsItem:
     return GoodsItem.objects.select_for_update().get(pk=item.pk)
 
@@ -343,6 +350,7 @@ def goods_create(*, actor, organization: Organization, data: dict) -> GoodsItem:
 
     The data must pass ``goods_validate``; the positive-list flag is derived from the HS code.
     """
+    _check_own(actor, organization.pk)
     cleaned, errors = goods_validate(data, organization=organization)
     _raise_if(errors)
     item = GoodsItem.objects.create(organization=organization, item_no=cleaned["item_no"])
@@ -360,6 +368,7 @@ def goods_create_many(*, actor, organization: Organization, cleaned: list[dict],
     SKUs are re-checked under a per-enterprise advisory lock, so a SKU a concurrent request created
     since validation is skipped (returned in the second element) instead of failing the batch.
     One audit event records the batch (``action``, the SKUs created and ``extra``)."""
+    _check_own(actor, organization.pk)
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"goods-create:{organization.pk}"])
@@ -384,6 +393,7 @@ def goods_create_many(*, actor, organization: Organization, cleaned: list[dict],
 def goods_update_draft(*, actor, item: GoodsItem, data: dict) -> GoodsVersion:
     """Change the draft version of ``item``; only a draft (not one under review) can be edited, and
     the SKU can change only while the item has never been filed."""
+    _check_own(actor, item.organization_id)
     item = _lock_item(item)
     version = _open_version(item, lock=True)
     if version is None or version.status != GoodsVersion.Status.DRAFT:
@@ -431,6 +441,7 @@ def goods_submit(*, actor, item: GoodsItem) -> GoodsVersion:
     """Send the draft version of ``item`` to customs. The enterprise must have an effective filing
     as an e-commerce enterprise (电商企业), and the draft must still pass validation (a code may
     have been withdrawn since it was saved)."""
+    _check_own(actor, item.organization_id)
     item = _lock_item(item)
     organization = Organization.objects.select_related("filing__effective_version").get(pk=item.organization_id)
     if not enterprise_is_filed_ebc(organization):
@@ -531,6 +542,7 @@ def goods_start_change(*, actor, item: GoodsItem) -> GoodsVersion:
     """Open a new draft version copied from the version in force (a change, 变更) or, for an item
     whose first application was rejected, from that rejected version, pictures included. One open
     version at a time."""
+    _check_own(actor, item.organization_id)
     item = _lock_item(item)
     if _open_version(item) is not None:
         raise GoodsStateError(_("This goods item already has a version in progress."))

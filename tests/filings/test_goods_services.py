@@ -296,3 +296,16 @@ def test_create_many_skips_a_sku_taken_since_validation(org_a, user_a):
     assert GoodsItem.objects.get(item_no="SKU-MANY-1").versions.get().status == GoodsVersion.Status.DRAFT
     event = AuditEvent.objects.get(action="filings.goodsitem.bulk_create")
     assert event.extra["item_nos"] == ["SKU-MANY-1"] and event.extra["skipped_taken"] == ["SKU-MANY-2"]
+
+
+def test_services_refuse_another_enterprises_user(org_a, user_a, user_b):
+    from filings.goods import goods_create, goods_start_change, goods_submit, goods_update_draft
+
+    with pytest.raises(PermissionDenied):
+        goods_create(actor=user_b, organization=org_a, data=good_data(item_no="SKU-X"))
+    item = goods_create(actor=user_a, organization=org_a, data=good_data(item_no="SKU-X"))
+    for call in (lambda: goods_update_draft(actor=user_b, item=item, data=good_data(item_no="SKU-X")),
+                 lambda: goods_submit(actor=user_b, item=item), lambda: goods_start_change(actor=user_b, item=item)):
+        with pytest.raises(PermissionDenied):
+            call()
+    assert AuditEvent.objects.filter(actor_user=user_b).count() == 0
