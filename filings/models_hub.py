@@ -29,6 +29,20 @@ class Declaration(models.Model):
         IMPORT = "I", _("import")
         EXPORT = "E", _("export")
 
+    class ListState(models.TextChoices):
+        """The life of an inventory list (清单) from declaration to release (issue: reconciliation,
+        quota and tax); blank for every other document type."""
+
+        DECLARED = "declared", _("declared")
+        RECONCILED = "reconciled", _("reconciled")
+        RISK_CHECK = "risk_check", _("risk check")
+        RELEASED = "released", _("released")
+        HELD = "held", _("held for inspection")
+        REJECTED = "rejected", _("rejected")
+        CANCELLED = "cancelled", _("cancelled")
+        RETURNED = "returned", _("returned")
+        CLOSED = "closed", _("closed (结关)")
+
     kind = models.CharField(_("message kind"), max_length=6)
     direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
     doc_type = models.CharField(_("document type"), max_length=20)
@@ -60,6 +74,8 @@ class Declaration(models.Model):
                                       blank=True)
     parties = ArrayField(models.BigIntegerField(), verbose_name=_("organizations that may see it"), default=list)
     return_status = models.CharField(_("returnStatus"), max_length=10)
+    list_state = models.CharField(_("list state"), max_length=12, choices=ListState.choices, blank=True)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     declared_at = models.DateTimeField(_("first declared at"), default=timezone.now)
     updated_at = models.DateTimeField(_("last changed at"), default=timezone.now)
 

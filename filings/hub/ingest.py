@@ -294,6 +294,8 @@ def _decide(candidates, caller, versions, declarations, listed) -> dict[int, Dec
             doc.problems.append(Problem(-900304, "head.appType"))
         elif doc.kind.doc_type in ORDER_BOUND_TYPES and _list_declared(doc, listed):
             doc.problems.append(Problem(-301011, "head.appType"))
+        elif existing.list_state not in ("", Declaration.ListState.DECLARED):
+            doc.problems.append(Problem(-900305, "head.appType", {"state": existing.list_state}))
     return replays
 
 
@@ -417,6 +419,8 @@ def _columns(doc: Document, caller: Caller, filed: dict, now) -> dict:
         "buyer_id_bidx": id_bidx, "buyer_name_bidx": name_bidx, "consignee_bidx": consignee_bidx,
         "parties": _parties(doc, caller, filed),
         "return_status": STATUS_ACCEPTED if head.get("appStatus") == "2" else STATUS_STORED,
+        "list_state": (Declaration.ListState.DECLARED if doc.kind.doc_type == DocType.INVENTORY
+                       and head.get("appStatus") == "2" and head.get("appType") != "3" else ""),
         "updated_at": now,
     }
 
@@ -425,7 +429,7 @@ INSERT_COLUMNS = ("kind", "direction", "doc_type", "organization_id", "business_
                   "app_status", "deleted", "order_no", "ebp_code", "ebc_code", "pay_code", "logistics_code",
                   "agent_code", "logistics_no", "invt_no", "cop_no", "trade_mode", "amount", "currency",
                   "buyer_id_bidx", "buyer_name_bidx", "consignee_bidx", "parties", "return_status",
-                  "declared_at", "updated_at", "version")
+                  "list_state", "declared_at", "updated_at", "version")
 
 
 def _insert_declarations(docs, caller, filed, now, declarations) -> dict[tuple[str, str], tuple[int, int]]:
@@ -482,7 +486,8 @@ def _update_declarations(changed, caller, filed, now) -> dict[int, int]:
         Declaration.objects.bulk_update([e for _d, e in changed], fields=[
             "guid", "version", "app_type", "app_status", "deleted", "order_no", "ebp_code", "ebc_code", "pay_code",
             "logistics_code", "agent_code", "logistics_no", "invt_no", "cop_no", "trade_mode", "amount", "currency",
-            "buyer_id_bidx", "buyer_name_bidx", "consignee_bidx", "parties", "return_status", "updated_at"])
+            "buyer_id_bidx", "buyer_name_bidx", "consignee_bidx", "parties", "return_status", "list_state",
+            "updated_at"])
     return numbers
 
 

@@ -90,6 +90,8 @@ RULES: dict[int, Rule] = {r.code: r for r in (
          "每次报送使用新的guid", "Use a new guid for every submission"),
     Rule(-900304, "单证已删除，不能再变更", "The document was deleted and cannot be changed",
          "以新的编号新增", "Declare a new document"),
+    Rule(-900305, "清单状态为{state}，不能再变更或删除", "The list is {state}; it can no longer be changed or deleted",
+         "已放行的清单请申请撤销（CEB623/605）或退货", "Cancel a released list (CEB623/605) or declare a return instead"),
     # spec codes
     Rule(-301010, "已存在相同编号的订单", "An order with this number already exists",
          "变更请使用appType=2", "To change it, send appType 2"),

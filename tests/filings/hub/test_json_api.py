@@ -249,3 +249,21 @@ class TestLintAndReceipts:
         post(signed_client, cast.platform, URL, import_order(cast, guid=guid))
         response = post(signed_client, cast.payer, URL, import_payment(cast, guid=guid))
         assert codes_of(response) == [-900303]
+
+
+@pytest.mark.django_db
+def test_declared_list_state_and_no_change_after_release(cast, signed_client):
+    from tests.filings.hub.test_every_kind import SIGNATURE
+    stored = import_list(cast)  # appStatus 1: 暂存, not yet declared
+    assert post(signed_client, cast.ebc, URL, stored).status_code == 201
+    listing = Declaration.objects.get(kind="CEB621")
+    assert listing.list_state == ""
+    declare = import_list(cast, appType="2", appStatus="2")
+    declare["signature"] = SIGNATURE
+    assert post(signed_client, cast.ebc, URL, declare).status_code == 201
+    listing.refresh_from_db()
+    assert listing.list_state == "declared"
+    Declaration.objects.filter(pk=listing.pk).update(list_state="released")
+    again = import_list(cast, appType="2", appStatus="2")
+    again["signature"] = SIGNATURE
+    assert codes_of(post(signed_client, cast.ebc, URL, again)) == [-900305]
