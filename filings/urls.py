@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views, views_goods, views_hub, views_public
+from .summary import views as summary_views
 
 app_name = "filings"
 urlpatterns = [
@@ -33,4 +34,9 @@ urlpatterns = [
     path("goods/import/", views_goods.goods_import_view, name="goods_import"),
     path("goods/import/<str:token>/", views_goods.goods_import_result, name="goods_import_result"),
     path("goods/import/<str:token>/report/", views_goods.goods_import_report, name="goods_import_report"),
+    path("summaries/", summary_views.summary_list, name="summary_list"),
+    path("summaries/<int:pk>/", summary_views.summary_detail, name="summary_detail"),
+    path("summaries/<int:pk>/confirm/", summary_views.summary_confirm, name="summary_confirm"),
+    path("summaries/<int:pk>/excel/", summary_views.summary_excel, name="summary_excel"),
+    path("summaries/<int:pk>/pdf/", summary_views.summary_pdf, name="summary_pdf"),
 ]
