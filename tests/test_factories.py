@@ -6,13 +6,15 @@ from django.apps import apps
 
 from tests.accounts import factories as account_factories
 from tests.codes import factories as code_factories
+from tests.events import factories as event_factories
 from tests.filings import factories as filing_factories
 
-PROJECT_APPS = {"accounts", "audit", "codes", "portal", "filings", "logistics", "finance", "credit", "risk", "stats"}
+PROJECT_APPS = {"accounts", "audit", "codes", "portal", "events", "filings", "logistics", "finance", "credit", "risk",
+                "stats"}
 
 
 def _factories():
-    for module in (account_factories, code_factories, filing_factories):
+    for module in (account_factories, code_factories, event_factories, filing_factories):
         for obj in vars(module).values():
             if isinstance(obj, type) and issubclass(obj, factory.Factory) and obj._meta.model is not None:
                 yield obj

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("zone_portal.accounts.urls")),
     path("api/", include("zone_portal.api.urls")),
+    path("events/", include("zone_portal.events.urls")),
     path("filings/", include("filings.urls")),
     path("logistics/", include("logistics.urls")),
     path("finance/", include("finance.urls")),
