@@ -15,3 +15,12 @@ enterprise_filing_returned = Signal()
 enterprise_filing_rejected = Signal()
 enterprise_filing_revoked = Signal()
 enterprise_filing_changed = Signal()
+
+
+# --- the clearance pipeline (sent after commit) --------------------------------------------------
+# Reconciliation results: ``declaration_ids`` of the inventory lists whose three documents and
+# list now agree (``lists_reconciled``), and ``results`` ids of every order result written.
+lists_reconciled = Signal()
+reconciliation_results = Signal()
+# An inventory list changed state (released, held, cancelled, returned …): ``declaration_ids``, ``state``.
+list_state_changed = Signal()

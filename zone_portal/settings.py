@@ -29,7 +29,11 @@ INSTALLED_APPS = [
     "zone_portal.codes",
     "zone_portal.portal",
     "zone_portal.api",
+    "zone_portal.events",
     "filings",
+    "filings.reconciliation",
+    "filings.clearance",
+    "filings.summary",
     "logistics",
     "finance",
     "credit",
@@ -130,6 +134,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Keep the project's JSON, masked logging in workers and beat instead of Celery's plain format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic tasks, declared here once; beat's DatabaseScheduler copies them into django-celery-beat.
+CELERY_BEAT_SCHEDULE = {
+    "webhook-deliveries-sweep": {"task": "zone_portal.events.tasks.webhook_deliveries_sweep", "schedule": 60.0},
+}
 
 # --- accounts and security ------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -161,6 +169,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # Officers are logged out after this many idle seconds; enterprise users keep Django's default.
 OFFICER_IDLE_TIMEOUT = env.int("OFFICER_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Working days a department has to decide a filing review before it shows as overdue.
+FILING_REVIEW_LIMIT_WORKING_DAYS = env.int("FILING_REVIEW_LIMIT_WORKING_DAYS", default=3)
 REGISTRATION_RATE_LIMIT = env.str("REGISTRATION_RATE_LIMIT", default="5/h")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -265,6 +275,20 @@ API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
 API_IDEMPOTENCY_LOCK_TIMEOUT = env.int("API_IDEMPOTENCY_LOCK_TIMEOUT", default=60)
 # Bulk declarations (up to 1,000 documents a request) are read whole to check their signature.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# --- events and webhooks (zone_portal.events; README, "Webhooks") --------------------------------
+# Plain-http webhook URLs, and URLs on private/loopback addresses: for development and tests only.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=DEBUG)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=5)  # seconds to connect, and to wait for the answer
+WEBHOOK_RETRY_WINDOW = env.int("WEBHOOK_RETRY_WINDOW", default=24 * 3600)  # then a delivery is failed
+WEBHOOK_RETRY_BASE_DELAY = env.int("WEBHOOK_RETRY_BASE_DELAY", default=30)  # doubled after each failure
+# At most this long between attempts; keep it below the Redis broker's visibility timeout (1 h).
+WEBHOOK_RETRY_MAX_DELAY = env.int("WEBHOOK_RETRY_MAX_DELAY", default=1800)
+# An endpoint failing this many times in a row, for at least this many seconds, is disabled.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOK_DISABLE_WINDOW = env.int("WEBHOOK_DISABLE_WINDOW", default=24 * 3600)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)  # deliveries per Celery task
 
 # --- logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
