@@ -115,3 +115,53 @@ def ensure_default_review_rules() -> None:
     defaults = importlib.import_module("filings.migrations.0002_default_review_matrix").DEFAULTS
     for trigger, role, department in defaults:
         m.ReviewRule.objects.get_or_create(trigger=trigger, role=role, department=department)
+
+
+class DeclarationFactory(factory.django.DjangoModelFactory):
+    """A stored import order (the hub's ingest builds real ones; this is a plain row for model tests)."""
+
+    class Meta:
+        model = m.Declaration
+
+    kind = "CEB311"
+    direction = "I"
+    doc_type = "order"
+    organization = factory.SubFactory(OrganizationFactory)
+    business_key = factory.Sequence(lambda n: f"91330000000000001X|ORD-{n:06d}")
+    guid = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
+    app_type = "1"
+    app_status = "2"
+    order_no = factory.Sequence(lambda n: f"ORD-{n:06d}")
+    ebp_code = "91330000000000001X"
+    amount = Decimal("223.20000")
+    currency = "142"
+    return_status = "120"
+    parties = factory.LazyAttribute(lambda o: [o.organization.pk])
+
+
+class DeclarationVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.DeclarationVersion
+
+    declaration = factory.SubFactory(DeclarationFactory)
+    number = 1
+    guid = factory.LazyAttribute(lambda o: o.declaration.guid)
+    app_type = "1"
+    app_status = "2"
+    head = factory.LazyAttribute(lambda o: {"orderNo": o.declaration.order_no, "currency": "142"})
+    lines = factory.LazyFunction(list)
+    personal = '{"buyerName": "李四"}'
+    source = m.DeclarationVersion.Source.JSON
+
+
+class DeclarationReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.DeclarationReceipt
+
+    declaration = factory.SubFactory(DeclarationFactory)
+    organization = factory.LazyAttribute(lambda o: o.declaration.organization)
+    kind = "CEB311"
+    guid = factory.LazyAttribute(lambda o: o.declaration.guid)
+    keys = factory.LazyAttribute(lambda o: {"orderNo": o.declaration.order_no})
+    return_status = "120"
+    return_info = "新增申报成功"
