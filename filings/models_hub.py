@@ -113,7 +113,7 @@ class DeclarationVersion(models.Model):
     app_type = models.CharField(_("appType"), max_length=1)
     app_status = models.CharField(_("appStatus"), max_length=3)
     head = models.JSONField(_("header (non-personal fields as declared)"))
-    lines = models.JSONField(_("lines as declared"), default=list)
+    lines = models.JSONField(_("lines as declared"), default=list, blank=True)
     personal = EncryptedTextField(_("personal fields (encrypted JSON)"), blank=True)
     signature = models.TextField(_("signature (ds:Signature as received, not yet verified)"), blank=True)
     source = models.CharField(_("received as"), max_length=4, choices=Source.choices)
