@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views, views_goods, views_hub, views_public
+from .clearance import views as clearance_views
 from .summary import views as summary_views
 
 app_name = "filings"
@@ -39,4 +40,7 @@ urlpatterns = [
     path("summaries/<int:pk>/confirm/", summary_views.summary_confirm, name="summary_confirm"),
     path("summaries/<int:pk>/excel/", summary_views.summary_excel, name="summary_excel"),
     path("summaries/<int:pk>/pdf/", summary_views.summary_pdf, name="summary_pdf"),
+    path("lists/", clearance_views.list_index, name="clearance_list"),
+    path("lists/<int:pk>/", clearance_views.list_detail, name="clearance_detail"),
+    path("quota/", clearance_views.consumer_quota, name="consumer_quota"),
 ]

@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+from filings.clearance import api as clearance_api
+
 from . import hub_views, views
 
 urlpatterns = [
@@ -15,4 +17,5 @@ urlpatterns = [
     path("receipts/", hub_views.ReceiptFeedView.as_view(), name="filings-receipts"),
     path("lint/", hub_views.LintView.as_view(), name="filings-lint"),
     path("goods/<str:item_no>/submit/", views.GoodsSubmitView.as_view(), name="filings-goods-submit"),
+    path("lists/<int:pk>/tax/", clearance_api.ListTaxView.as_view(), name="filings-list-tax"),
 ]
