@@ -137,6 +137,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Periodic tasks, declared here once; beat's DatabaseScheduler copies them into django-celery-beat.
 CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {"task": "zone_portal.events.tasks.webhook_deliveries_sweep", "schedule": 60.0},
+    "clearance-sweep": {"task": "filings.clearance.tasks.clearance_sweep", "schedule": 300.0},
 }
 
 # --- accounts and security ------------------------------------------------------------------
@@ -275,6 +276,15 @@ API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
 API_IDEMPOTENCY_LOCK_TIMEOUT = env.int("API_IDEMPOTENCY_LOCK_TIMEOUT", default=60)
 # Bulk declarations (up to 1,000 documents a request) are read whole to check their signature.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 * 1024 * 1024)
+
+# --- clearance: quota, tax and the inventory list's life (filings.clearance) ---------------------
+# Limits, the 70 % factor and return windows are dated reference rows edited in the back office;
+# these are the operating knobs.
+CLEARANCE_RETAIL_IMPORT_TRADE_MODES = tuple(env.list("CLEARANCE_RETAIL_IMPORT_TRADE_MODES",
+                                                     default=["9610", "1210", "1239"]))
+CLEARANCE_BATCH_SIZE = env.int("CLEARANCE_BATCH_SIZE", default=500)  # lists per Celery task
+CLEARANCE_QUOTA_QUERY_RATE = env.str("CLEARANCE_QUOTA_QUERY_RATE", default="10/m")  # consumer page, per IP
+CLEARANCE_SWEEP_AFTER_SECONDS = env.int("CLEARANCE_SWEEP_AFTER_SECONDS", default=300)
 
 # --- events and webhooks (zone_portal.events; README, "Webhooks") --------------------------------
 # Plain-http webhook URLs, and URLs on private/loopback addresses: for development and tests only.
