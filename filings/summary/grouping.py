@@ -63,12 +63,22 @@ class Counts:
     summaries: int = 0
 
 
-def _json_text(source: str, name: str) -> str:
-    return f"coalesce({source}->>'{name}', '')"
+# Fields read from every list's head and lines, besides the configured keys.
+HEAD_FIELDS = ("statisticsFlag", "customsCode", "ebcCode", "ebcName", "ownerCode", "ownerName", "trafMode", "country",
+               "portCode", "agentCode", "agentName", "grossWeight", "netWeight")
+LINE_FIELDS = ("gnum", "gcode", "gname", "itemName", "country", "currency", "unit", "qty", "unit1", "qty1", "unit2",
+               "qty2", "totalPrice")
+
+
+def record_columns(names) -> str:
+    """A column definition list for jsonb_to_record(set): each name a text column. Reading the
+    fields this way decompresses and parses a version's head (lines) once, where one ``->>`` per
+    field would decompress the TOASTed JSON again for every field of every line."""
+    return ", ".join(f'"{name}" text' for name in dict.fromkeys(names))
 
 
 def _head_key_sql(grouping: Grouping) -> str:
-    parts = [_json_text("v.head", name) for name in grouping.head]
+    parts = [f'coalesce(h."{name}", \'\')' for name in grouping.head]
     return f"concat_ws({SEPARATOR}, {', '.join(parts)})"
 
 
@@ -76,15 +86,15 @@ def _line_key_sql(grouping: Grouping) -> str:
     parts = []
     for name in grouping.lines:
         if name == ITEM_NAME_KEY:  # the list's original item name, or its goods name when it has none
-            parts.append("coalesce(nullif(li.line->>'itemName', ''), li.line->>'gname', '')")
+            parts.append("coalesce(nullif(li.\"itemName\", ''), li.gname, '')")
         else:
-            parts.append(_json_text("li.line", name))
+            parts.append(f'coalesce(li."{name}", \'\')')
     return f"concat_ws({SEPARATOR}, {', '.join(parts)})"
 
 
 def _stage(cursor, grouping: Grouping, scope: Scope) -> None:
     where = ["d.kind = 'CEB603'", "d.direction = 'E'", "NOT d.deleted", "d.list_state = ANY(%(states)s)",
-             "d.released_at >= %(start)s", "d.released_at < %(end)s", "v.head->>'statisticsFlag' = %(flag)s",
+             "d.released_at >= %(start)s", "d.released_at < %(end)s", 'h."statisticsFlag" = %(flag)s',
              "NOT EXISTS (SELECT 1 FROM summary_summaryitem i WHERE i.declaration_id = d.id)"]
     params = {"states": list(EXPORTED_STATES), "start": scope.window_start, "end": scope.window_end,
               "flag": SUMMARY_STATISTICS_FLAG}
@@ -94,6 +104,7 @@ def _stage(cursor, grouping: Grouping, scope: Scope) -> None:
     if scope.invt_nos:
         where.append("d.invt_no = ANY(%(invt_nos)s)")
         params["invt_nos"] = list(scope.invt_nos)
+    line_names = list(dict.fromkeys((*LINE_FIELDS, *grouping.lines)))
     first = "li.ord = 1"
     # Head values only on each list's first line (NULL elsewhere costs one bit): they are needed
     # once per list, and the stage holds one row per list line.
@@ -104,36 +115,35 @@ def _stage(cursor, grouping: Grouping, scope: Scope) -> None:
                coalesce(nullif(d.invt_no, ''), d.cop_no) AS invt_no, d.logistics_no,
                {_head_key_sql(grouping)} AS hkey, {_line_key_sql(grouping)} AS lkey,
                {first} AS first_line,
-               CASE WHEN {first} THEN v.head->>'customsCode' END AS customs_code,
-               CASE WHEN {first} THEN v.head->>'ebcCode' END AS ebc_code,
-               CASE WHEN {first} THEN v.head->>'ebcName' END AS ebc_name,
-               CASE WHEN {first} THEN v.head->>'ownerCode' END AS owner_code,
-               CASE WHEN {first} THEN v.head->>'ownerName' END AS owner_name,
-               CASE WHEN {first} THEN v.head->>'trafMode' END AS traf_mode,
-               CASE WHEN {first} THEN v.head->>'country' END AS country,
-               CASE WHEN {first} THEN v.head->>'portCode' END AS port_code,
-               CASE WHEN {first} THEN v.head->>'agentCode' END AS agent_code,
-               CASE WHEN {first} THEN v.head->>'agentName' END AS agent_name,
-               CASE WHEN {first} THEN nullif(v.head->>'grossWeight', '')::numeric END AS gross_weight,
-               CASE WHEN {first} THEN nullif(v.head->>'netWeight', '')::numeric END AS net_weight,
-               (li.line->>'gnum')::int AS gnum, li.line->>'gcode' AS gcode, li.line->>'gname' AS gname,
-               coalesce(nullif(li.line->>'itemName', ''), li.line->>'gname') AS item_name,
-               li.line->>'country' AS item_country, li.line->>'currency' AS currency,
-               li.line->>'unit' AS unit, nullif(li.line->>'qty', '')::numeric AS qty,
-               li.line->>'unit1' AS unit1, nullif(li.line->>'qty1', '')::numeric AS qty1,
-               nullif(li.line->>'unit2', '') AS unit2, nullif(li.line->>'qty2', '')::numeric AS qty2,
-               nullif(li.line->>'totalPrice', '')::numeric AS total_price
+               CASE WHEN {first} THEN h."customsCode" END AS customs_code,
+               CASE WHEN {first} THEN h."ebcCode" END AS ebc_code,
+               CASE WHEN {first} THEN h."ebcName" END AS ebc_name,
+               CASE WHEN {first} THEN h."ownerCode" END AS owner_code,
+               CASE WHEN {first} THEN h."ownerName" END AS owner_name,
+               CASE WHEN {first} THEN h."trafMode" END AS traf_mode,
+               CASE WHEN {first} THEN h.country END AS country,
+               CASE WHEN {first} THEN h."portCode" END AS port_code,
+               CASE WHEN {first} THEN h."agentCode" END AS agent_code,
+               CASE WHEN {first} THEN h."agentName" END AS agent_name,
+               CASE WHEN {first} THEN nullif(h."grossWeight", '')::numeric END AS gross_weight,
+               CASE WHEN {first} THEN nullif(h."netWeight", '')::numeric END AS net_weight,
+               li.gnum::int AS gnum, li.gcode, li.gname, coalesce(nullif(li."itemName", ''), li.gname) AS item_name,
+               li.country AS item_country, li.currency, li.unit, nullif(li.qty, '')::numeric AS qty,
+               li.unit1, nullif(li.qty1, '')::numeric AS qty1, nullif(li.unit2, '') AS unit2,
+               nullif(li.qty2, '')::numeric AS qty2, nullif(li."totalPrice", '')::numeric AS total_price
         FROM filings_declaration d
         JOIN filings_declarationversion v ON v.declaration_id = d.id AND v.number = d.version
-        CROSS JOIN LATERAL jsonb_array_elements(v.lines) WITH ORDINALITY AS li(line, ord)
+        CROSS JOIN LATERAL jsonb_to_record(v.head) AS h({record_columns((*HEAD_FIELDS, *grouping.head))})
+        CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(v.lines) AS ({record_columns(line_names)}))
+             WITH ORDINALITY AS li({", ".join(f'"{n}"' for n in line_names)}, ord)
         WHERE {' AND '.join(where)}
-    """  # noqa: S608 - key names are CEB603 field names checked by keys.grouping_for
+    """  # noqa: S608 - field names are constants or CEB603 field names checked by keys.grouping_for
     cursor.execute(sql, params)
     cursor.execute("ANALYZE summary_stage")
 
 
 def _groups(cursor) -> None:
-    seq = f"{Summary._meta.db_table}_id_seq"
+    table = Summary._meta.db_table
     cursor.execute(f"""
         CREATE TEMP TABLE summary_groups ON COMMIT DROP AS
         WITH agg AS (
@@ -149,9 +159,9 @@ def _groups(cursor) -> None:
             FROM (SELECT DISTINCT hkey, declarant_id FROM summary_stage WHERE first_line) pairs
             GROUP BY hkey
         )
-        SELECT nextval('{seq}') AS summary_id, agg.*, declarants.declarants
+        SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS summary_id, agg.*, declarants.declarants
         FROM agg JOIN declarants USING (hkey)
-    """)  # noqa: S608 - the sequence name is the model's
+    """)  # noqa: S608 - the table name is the model's
     cursor.execute("ANALYZE summary_groups")
 
 
@@ -229,6 +239,7 @@ def _insert_lines(cursor, grouping: Grouping) -> None:
                left(coalesce(lg.unit2, ''), 3), lg.qty2, coalesce(lg.total_price, 0), lg.item_count
         FROM summary_line_groups lg
         LEFT JOIN codes_hscode h ON h.hs_code = lg.gcode
+        ORDER BY lg.summary_id, lg.gseqno
     """, {"names": list(grouping.lines)})  # noqa: S608 - column names are the model's
 
 
@@ -240,6 +251,8 @@ def _insert_items(cursor) -> int:
                s.gnum, left(coalesce(s.gcode, ''), 10)
         FROM summary_stage s
         JOIN summary_line_groups lg ON lg.hkey = s.hkey AND lg.lkey = s.lkey
+        -- in summary order: each summary's rows are written together, which its BRIN index relies on
+        ORDER BY lg.summary_id, s.declaration_id, s.gnum
     """)  # noqa: S608 - the table name is the model's
     return cursor.rowcount
 

@@ -27,7 +27,7 @@ from .models import ExemptionRecord
 
 # ieDate is checked by the hub only as 8 digits: parse it only when it is a calendar date (a
 # to_date of 20260231 would abort the whole statement), else fall back to the day of release.
-_IE_DATE = "v.head->>'ieDate'"
+_IE_DATE = 'h."ieDate"'
 EXPORT_DATE_SQL = f"""
     CASE WHEN {_IE_DATE} ~ '^(19|20)[0-9]{{2}}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$'
           AND to_char(to_date(substr({_IE_DATE}, 1, 6) || '01', 'YYYYMMDD')
@@ -64,18 +64,23 @@ def register_fill(*, org_of_code: dict[str, int], window: tuple[datetime, dateti
         INSERT INTO {ExemptionRecord._meta.db_table} (
             organization_id, ebc_code, ebc_name, declaration_id, invt_no, gnum, export_date, goods_name, unit,
             quantity, unit_price, amount, currency, gcode, statistics_flag, trade_mode, recorded_at)
-        SELECT coalesce(m.org, d.organization_id), left(coalesce(v.head->>'ebcCode', ''), 18),
-               left(coalesce(v.head->>'ebcName', ''), 100), d.id, left(coalesce(nullif(d.invt_no, ''), d.cop_no), 30),
-               (li.line->>'gnum')::int, {EXPORT_DATE_SQL},
-               left(coalesce(nullif(li.line->>'itemName', ''), li.line->>'gname', ''), 250),
-               left(coalesce(li.line->>'unit', ''), 3), coalesce(nullif(li.line->>'qty', '')::numeric, 0),
-               coalesce(nullif(li.line->>'price', '')::numeric, 0),
-               coalesce(nullif(li.line->>'totalPrice', '')::numeric, 0), left(coalesce(li.line->>'currency', ''), 3),
-               left(coalesce(li.line->>'gcode', ''), 10), left(coalesce(v.head->>'statisticsFlag', ''), 1),
+        SELECT coalesce(m.org, d.organization_id), left(coalesce(h."ebcCode", ''), 18),
+               left(coalesce(h."ebcName", ''), 100), d.id, left(coalesce(nullif(d.invt_no, ''), d.cop_no), 30),
+               li.gnum::int, {EXPORT_DATE_SQL},
+               left(coalesce(nullif(li."itemName", ''), li.gname, ''), 250),
+               left(coalesce(li.unit, ''), 3), coalesce(nullif(li.qty, '')::numeric, 0),
+               coalesce(nullif(li.price, '')::numeric, 0),
+               coalesce(nullif(li."totalPrice", '')::numeric, 0), left(coalesce(li.currency, ''), 3),
+               left(coalesce(li.gcode, ''), 10), left(coalesce(h."statisticsFlag", ''), 1),
                left(d.trade_mode, 4), now()
         FROM filings_declaration d
         JOIN filings_declarationversion v ON v.declaration_id = d.id AND v.number = d.version
-        CROSS JOIN LATERAL jsonb_array_elements(v.lines) AS li(line)
+        -- each version's head and lines decompressed and parsed once (see grouping.record_columns)
+        CROSS JOIN LATERAL jsonb_to_record(v.head) AS h("ebcCode" text, "ebcName" text, "statisticsFlag" text,
+                                                        "ieDate" text)
+        CROSS JOIN LATERAL jsonb_to_recordset(v.lines) AS li(gnum text, "itemName" text, gname text, unit text,
+                                                             qty text, price text, "totalPrice" text,
+                                                             currency text, gcode text)
         LEFT JOIN unnest(%(codes)s::text[], %(orgs)s::bigint[]) AS m(code, org) ON m.code = upper(d.ebc_code)
         WHERE {' AND '.join(where)}
         ON CONFLICT (declaration_id, gnum) DO NOTHING

@@ -14,6 +14,7 @@ from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from filings.models import Declaration
 from zone_portal.accounts.models import ApiClient, Organization
 from zone_portal.api.scoping import caller_organization_id
 from zone_portal.core.errors import NotFound
@@ -55,8 +56,10 @@ def summary_search(actor, filters: dict) -> QuerySet[Summary]:
         qs = qs.filter(status=status)
     q = (filters.get("q") or "").strip()
     if q:
+        # a list number goes through the hub's invtNo index, then the mapping's (declaration, gnum) index
+        lists = Declaration.objects.filter(kind="CEB603", invt_no=q).values("pk")
         qs = qs.filter(Q(sum_no=q) | Q(ebc_code__iexact=q) | Q(owner_code__iexact=q)
-                       | Q(pk__in=SummaryItem.objects.filter(invt_no=q).values("summary_id")))
+                       | Q(pk__in=SummaryItem.objects.filter(declaration_id__in=lists).values("summary_id")))
     return qs.order_by("-month", "ebc_code", "id")
 
 

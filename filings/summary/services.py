@@ -57,6 +57,12 @@ def previous_month(now: datetime | None = None) -> date:
     return (local.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
+def declare_by_day() -> int:
+    """The day of the month by which the previous month's summaries are declared: the 15th
+    (customs.md §4.2, a secondary source: ``SUMMARY_DECLARE_BY_DAY``)."""
+    return int(getattr(settings, "SUMMARY_DECLARE_BY_DAY", 15))
+
+
 def _org_of_code() -> dict[str, int]:
     """Enterprise code (USCC or customs code) → organization id, of the filed enterprises."""
     codes, _by_org = authority.table()

@@ -44,7 +44,7 @@ def summary_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "filings/summary/summary_list.html", {
         "page": page, "filters": filters, "query": query.urlencode(), "statuses": Summary.Status.choices,
-        "organization": organization,
+        "organization": organization, "declare_by_day": services.declare_by_day(),
     })
 
 
