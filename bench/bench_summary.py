@@ -274,6 +274,17 @@ def timed(label: str, function):
     return result, elapsed
 
 
+def statement_timer(phases: list):
+    """A Django execute wrapper that records (statement, seconds) of every SQL statement."""
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            phases.append((" ".join(sql.split())[:70], time.perf_counter() - started))
+    return wrapper
+
+
 def checks(expected: dict, run_id: int, first_id: int) -> tuple[dict, list[str]]:
     from django.db import connection
 
@@ -349,7 +360,7 @@ def main() -> int:
     django.setup()
     import psycopg
     from django.conf import settings
-    from django.db import transaction
+    from django.db import connection, transaction
 
     from filings.summary import register, services
 
@@ -380,7 +391,11 @@ def main() -> int:
                 return register.register_fill(org_of_code=services._org_of_code(), window=(start, end))
 
         written, register_s = timed("register fill of the month", fill)
-        summary_run, summary_s = timed("monthly summary", lambda: services.summary_month_run(month=BENCH_MONTH))
+        phases: list[tuple[str, float]] = []
+        with connection.execute_wrapper(statement_timer(phases)):
+            summary_run, summary_s = timed("monthly summary",
+                                           lambda: services.summary_month_run(month=BENCH_MONTH))
+        report["summary_statements_s"] = [(label, round(seconds, 2)) for label, seconds in phases if seconds >= 0.05]
         again, rerun_s = timed("monthly summary again", lambda: services.summary_month_run(month=BENCH_MONTH))
         if summary_run is None:
             problems.append("the monthly job created no run")
@@ -413,6 +428,8 @@ def main() -> int:
               f"{r.get('summaries', 0):,} summaries, {r.get('summary_lines', 0):,} summary lines, "
               f"{r.get('mapped', 0):,} list lines mapped; register fill {f['register_fill_s']} s "
               f"({f['register_rows_written']:,} rows); second run {f['rerun_s']} s, created {f['rerun_created']}")
+    for label, seconds in report.get("summary_statements_s", []):
+        print(f"  {seconds:7.2f} s  {label}")
     for problem in problems:
         print(f"PROBLEM: {problem}")
     print(f"results in {output}")
