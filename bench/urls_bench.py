@@ -1,10 +1,14 @@
-"""URLs of the benchmark server: the platform's own, plus one idempotent POST endpoint.
+"""URLs of the benchmark server: the platform's own, plus two bench-only POST endpoints.
 
 Production has no partner POST endpoint yet, so the benchmark brings one with the shape every
 declaration POST will have: signed and scoped (``order:write``), throttled, ``Idempotency-Key``,
 an input serializer, one transaction that writes one row (an audit event), 201 with the new id.
 A real document POST writes at least that (the document and its audit event), so this endpoint
 measures the floor of a single-document POST, not its full cost.
+
+The second, ``plain_declarations.PlainDeclarationBulkView``, is the plain DRF reference of
+``bench_declarations.py``: the hub's documents stored through ``ModelSerializer(many=True)`` and
+``bulk_create``, without the hub.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from bench.plain_declarations import PLAIN_BULK_PATH, PlainDeclarationBulkView
 from zone_portal.api.idempotency import IdempotentAPIView
 from zone_portal.api.permissions import HasScope
 from zone_portal.api.scoping import caller_organization_id
@@ -59,5 +64,6 @@ class BenchEventCreateView(IdempotentAPIView):
 
 urlpatterns = [
     path(BENCH_EVENTS_PATH.lstrip("/"), BenchEventCreateView.as_view(), name="bench-event-create"),
+    path(PLAIN_BULK_PATH.lstrip("/"), PlainDeclarationBulkView.as_view(), name="bench-declarations-plain"),
     *platform_urlpatterns,
 ]
