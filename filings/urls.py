@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views, views_goods, views_hub, views_public
 from .clearance import views as clearance_views
+from .reconciliation import views as reconciliation_views
 from .summary import views as summary_views
 
 app_name = "filings"
@@ -43,4 +44,10 @@ urlpatterns = [
     path("lists/", clearance_views.list_index, name="clearance_list"),
     path("lists/<int:pk>/", clearance_views.list_detail, name="clearance_detail"),
     path("quota/", clearance_views.consumer_quota, name="consumer_quota"),
+]
+urlpatterns += [
+    path("reconciliation/", reconciliation_views.reconciliation_list, name="reconciliation_list"),
+    path("reconciliation/<int:pk>/", reconciliation_views.reconciliation_detail, name="reconciliation_detail"),
+    path("reconciliation/order/<path:order_no>/", reconciliation_views.reconciliation_order,
+         name="reconciliation_order"),
 ]

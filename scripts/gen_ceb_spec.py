@@ -57,7 +57,33 @@ def parse(text: str) -> dict[str, dict]:
     return {key: value for key, value in entities.items() if value["fields"]}
 
 
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "declaration-hub.md"
+BEGIN, END = "<!-- codes:begin -->", "<!-- codes:end -->"
+
+
+def code_table() -> str:
+    """The error-code table of docs/declaration-hub.md, from filings/hub/rules.py."""
+    sys.path.insert(0, str(DOCS.parent.parent))
+    from filings.hub.rules import RULES
+
+    rows = ["| code | 中文 | English | how to fix |", "| --- | --- | --- | --- |"]
+    for code in sorted(RULES, reverse=True):
+        rule = RULES[code]
+        rows.append(f"| {code} | {rule.zh} | {rule.en} | {rule.hint_en} |")
+    return "\n".join(rows)
+
+
+def docs_with_codes(text: str) -> str:
+    head, _sep, rest = text.partition(BEGIN)
+    _old, _sep, tail = rest.partition(END)
+    return f"{head}{BEGIN}\n{code_table()}\n{END}{tail}"
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--docs"]:
+        DOCS.write_text(docs_with_codes(DOCS.read_text(encoding="utf-8")), encoding="utf-8")
+        print(f"error codes -> {DOCS}")
+        return
     source = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/customs.md")
     entities = parse(source.read_text(encoding="utf-8"))
     out = Path(__file__).resolve().parent.parent / "filings" / "hub" / "spec_data.py"

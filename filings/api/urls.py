@@ -3,6 +3,7 @@
 from django.urls import path
 
 from filings.clearance import api as clearance_api
+from filings.reconciliation import api as reconciliation_api
 
 from . import hub_views, views
 
@@ -18,4 +19,11 @@ urlpatterns = [
     path("lint/", hub_views.LintView.as_view(), name="filings-lint"),
     path("goods/<str:item_no>/submit/", views.GoodsSubmitView.as_view(), name="filings-goods-submit"),
     path("lists/<int:pk>/tax/", clearance_api.ListTaxView.as_view(), name="filings-list-tax"),
+]
+urlpatterns += [
+    path("reconciliation/", reconciliation_api.ReconciliationListView.as_view(), name="filings-reconciliation"),
+    path("reconciliation/<int:pk>/", reconciliation_api.ReconciliationDetailView.as_view(),
+         name="filings-reconciliation-detail"),
+    path("reconciliation/orders/<path:order_no>/", reconciliation_api.ReconciliationOrderView.as_view(),
+         name="filings-reconciliation-order"),
 ]
