@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -138,6 +139,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {"task": "zone_portal.events.tasks.webhook_deliveries_sweep", "schedule": 60.0},
     "clearance-sweep": {"task": "filings.clearance.tasks.clearance_sweep", "schedule": 300.0},
+    # The export summary of the previous month (汇总申报, due by the 15th): day 1 does the work, the
+    # next days are cheap no-ops that catch a run lost to an outage.
+    "export-summary-monthly": {"task": "filings.summary.tasks.summary_month_run",
+                               "schedule": crontab(minute=30, hour=1,
+                                                   day_of_month=env.str("SUMMARY_RUN_DAYS", default="1-5"))},
 }
 
 # --- accounts and security ------------------------------------------------------------------
