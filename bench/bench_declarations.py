@@ -129,7 +129,7 @@ class Plan:
     bulk: Scale  # hub and plain DRF bulk JSON (requests of 1,000 documents)
     ceb: Scale  # CEB messages of 100 documents
     single: Scale  # single-document POST, and its floor
-    in_process_s: float  # ingest() in this process: at least this long ...
+    in_process_s: float  # ingest() in this process: whole rounds of the 4 senders until ingest() ran this long ...
     in_process_batches: int  # ... or this many batches of 1,000
     copy_batches: int  # COPY reference: batches of 1,000 (a third on one connection, the rest on two)
 
@@ -456,8 +456,9 @@ def measure_in_process(plan: Plan, templates: dict[str, bytes], parties: dict, c
     phase_totals: dict[str, list] = {}
     refused = batches = 0
     samples = {}
-    started = time.perf_counter()
-    while batches < plan.in_process_batches and (batches < 4 or time.perf_counter() - started < plan.in_process_s):
+    # Whole rounds of the four senders, until ingest() alone has run ``in_process_s``.
+    while batches < plan.in_process_batches and (
+            batches == 0 or batches % len(ROTATION) or timers["ingest"] < plan.in_process_s):
         what = ROTATION[batches % len(ROTATION)]
         group = batches // len(ROTATION)
         body = fill(templates[what], 0, group)
@@ -1022,7 +1023,8 @@ def main() -> int:
             if per_request:
                 summary["documents_per_request"] = per_request
                 summary["documents"] = summary["verified"] * per_request
-                summary["documents_per_s"] = round(summary["requests_per_s"] * per_request)
+                summary["documents_per_s"] = (round(summary["requests"] * per_request / summary["duration_s"])
+                                              if summary["duration_s"] else 0)
                 summary["documents_expected"] = (summary["verified"] + summary["warmup_requests"]
                                                  - summary["warmup_errors"]) * per_request
                 summary["gunicorn_cpu_ms_per_1000_documents"] = round(

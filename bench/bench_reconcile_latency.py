@@ -12,9 +12,11 @@ task; a real Celery worker (``celery -A zone_portal worker``, ``BENCH_CELERY_CON
 processes, default 1) claims and reconciles the queued keys in batches. ``BENCH_LOADERS``
 load-generator processes (default 2) pace their requests to keep the rate.
 
-The latency of a trade is ``batch.finished_at`` (stamped just before the batch commits) minus the
-newest ``updated_at`` of its three documents (stamped before the hub's commit): both ends err on
-the long side by the few milliseconds around a commit.
+The latency of a trade is ``batch.finished_at`` of its result (stamped just before the batch
+commits) minus the time its last document's ``declaration.accepted`` event was written (the last
+thing the hub's transaction does before it commits): both ends err on the long side by the few
+milliseconds around a commit. (A document's ``updated_at`` would not do: the hub stamps it before
+it stores a bulk of hundreds.)
 
     BENCH_SCALE=small python bench/bench_reconcile_latency.py   # 5 s of load
     python bench/bench_reconcile_latency.py                     # 30 s of load (BENCH_DURATION)
@@ -125,10 +127,11 @@ def latencies(run8: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("""
             WITH t AS (
-                SELECT r.id, extract(epoch FROM b.finished_at - max(d.updated_at)) AS s
+                SELECT r.id, extract(epoch FROM b.finished_at - max(e.created_at)) AS s
                 FROM reconciliation_reconciliationresult r
                 JOIN reconciliation_reconciliationbatch b ON b.id = r.batch_id
                 JOIN filings_declaration d ON d.id IN (r.order_id, r.payment_id, r.waybill_id)
+                JOIN events_event e ON e.event_type = 'declaration.accepted' AND e.subject = d.kind || ':' || d.guid
                 WHERE r.order_no LIKE %s AND r.status = 'matched'
                 GROUP BY r.id, b.finished_at
             )

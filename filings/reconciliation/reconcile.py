@@ -3,7 +3,7 @@ set-based statements of ``sql.py``, fill in the masked values of the few persona
 then write every result, its history, the lists that are now reconciled and the events — a
 handful of statements whatever the number of orders.
 
-``reconcile(scope, batch=…)`` is the one entry point; the work queue (``services``) and the
+``reconcile(scope, batch_id=…)`` is the one entry point; the work queue (``services``) and the
 back-fill by ranges call it the same way. The caller owns the transaction and sends the signals
 after the commit (``Outcome.send_signals``).
 """
@@ -62,10 +62,6 @@ class Scope:
             keys.setdefault(direction, []).append(order_no)
         return cls(keys=keys)
 
-    @property
-    def size(self) -> int:
-        return sum(len(v) for v in (self.keys or {}).values())
-
 
 @dataclass
 class Outcome:
@@ -98,7 +94,10 @@ def reconcile(scope: Scope, *, batch_id: int | None, publish: bool = True) -> Ou
             cursor.execute("SELECT set_config('work_mem', %s, true)", [str(work_mem)])
         cursor.execute("SELECT set_config('jit', 'off', true)")
         cursor.execute(sql.CREATE_OUT)
-        cursor.execute("TRUNCATE recon_out")
+        cursor.execute(sql.CREATE_G)
+        # empty at the start of a transaction (ON COMMIT DELETE ROWS); not so for a second call
+        # inside one transaction (tests, the back-fill command in a shell)
+        cursor.execute("DELETE FROM recon_out")
         params = {"incomplete_before": now - incomplete_after(), "receipt_optional": receipt_optional_order_types()}
         if scope.keys is not None:
             for direction, order_nos in scope.keys.items():
@@ -125,7 +124,7 @@ def reconcile(scope: Scope, *, batch_id: int | None, publish: bool = True) -> Ou
 def _import(cursor, scope: str, where: str, params: dict) -> None:
     """Import sets: the simple ones in one pass (``sql.import_fast_group``), the others by the
     general statement over their order numbers."""
-    cursor.execute("DROP TABLE IF EXISTS recon_g")
+    cursor.execute("DELETE FROM recon_g")
     cursor.execute(sql.import_fast_group(scope, where), params)
     cursor.execute(sql.import_fast_statement(), params)
     cursor.execute(sql.IMPORT_COMPLEX_KEYS)

@@ -1,12 +1,16 @@
-"""The reconciliation statements: one set-based SQL statement per direction that turns every
-document of a bounded set of order numbers into one result row per trade (三单比对, customs.md
-§1.4), written to the temporary table ``recon_out`` of the calling transaction.
+"""The reconciliation statements: set-based SQL that turns every document of a bounded set of
+order numbers into one result row per trade (三单比对, customs.md §1.4), written to the temporary
+table ``recon_out`` of the calling transaction.
 
 The scope is either a list of order numbers (a claimed batch of the work queue) or a half-open
-range of order numbers (a back-fill); the statement is the same, only the way the documents are
+range of order numbers (a back-fill); the statements are the same, only the way the documents are
 found differs (``SCOPE_KEYS`` / ``SCOPE_RANGE``), and both reach them through the hub's
 ``declaration_order_idx`` (order_no, ebp_code), on all document tables at once (DESIGN.md §7:
 a range on orders only is 9 x slower).
+
+Import sets that need no pairing — one order, at most one payment, waybill and list, one ebpCode,
+nearly all of them — are checked in one GROUP BY pass (``import_fast_group``); the rest, and every
+export set, by the general statement below.
 
 How documents become a set (import; export alike with the receipt for the payment and the
 waybill found through the list's logisticsCode + logisticsNo, export waybills carrying no
@@ -28,6 +32,8 @@ carry no value here: ``reconcile.py`` fills them in masked, for the few sets tha
 """
 
 from __future__ import annotations
+
+import functools
 
 # The two ways a statement finds its documents. ``d`` is filings_declaration.
 # keys: one index probe per order number (a LATERAL kept apart with OFFSET 0, so the planner never
@@ -115,7 +121,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS recon_out (
     direction varchar(1), order_no varchar(60), ebp_code varchar(18), order_id bigint, payment_id bigint,
     waybill_id bigint, inventory_id bigint, inventory_state varchar(12), status varchar(12), codes int[],
     failures jsonb, missing varchar(20)[], since timestamptz, parties bigint[]
-) ON COMMIT DROP
+) ON COMMIT DELETE ROWS
 """
 
 
@@ -168,6 +174,7 @@ def _import_checks() -> dict:
     }
 
 
+@functools.lru_cache(maxsize=8)
 def import_statement(scope: str, where: str) -> str:
     """Import: order (CEB311), payment (CEB411), waybill (CEB511), list (CEB621)."""
     return _statement(
@@ -212,16 +219,35 @@ FAST_SIMPLE = ("n_o = 1 AND n_p <= 1 AND n_w <= 1 AND n_l <= 1 AND (n_p = 0 OR p
                "AND (n_l = 0 OR l_ebp = ebp_code)")
 
 
+COLUMN_TYPES = {"id": "bigint", "ebp_code": "varchar(18)", "ebc_code": "varchar(18)", "amount": "numeric(24, 5)",
+                "currency": "varchar(3)", "buyer_id_bidx": "varchar(64)", "buyer_name_bidx": "varchar(64)",
+                "consignee_bidx": "varchar(64)", "parties": "bigint[]", "declared_at": "timestamptz",
+                "version": "integer", "logistics_code": "varchar(18)", "logistics_no": "varchar(60)",
+                "list_state": "varchar(12)"}
+
+
+def _fast_columns() -> list[tuple[str, str, str]]:
+    """(document type, source column, alias) of ``recon_g``'s document columns."""
+    return [(t, *item.split(" AS ")) for t, items in FAST_COLUMNS.items() for item in items]
+
+
+# Kept for the connection's life, emptied at every commit: no catalog churn per batch.
+CREATE_G = f"""
+CREATE TEMPORARY TABLE IF NOT EXISTS recon_g (
+    order_no varchar(60), {", ".join(f"n_{t} bigint" for t in FAST_TYPES)},
+    {", ".join(f"{alias} {COLUMN_TYPES[column]}" for _t, column, alias in _fast_columns())}
+) ON COMMIT DELETE ROWS
+"""
+
+
+@functools.lru_cache(maxsize=8)
 def import_fast_group(scope: str, where: str) -> str:
     """``recon_g``: one row per order number of the scope, its documents' columns side by side
     and how many of each type there are."""
-    columns = [f"count(*) FILTER (WHERE d.doc_type = '{FAST_TYPES[t]}') AS n_{t}" for t in FAST_TYPES]
-    for t, items in FAST_COLUMNS.items():
-        for item in items:
-            column, alias = item.split(" AS ")
-            columns.append(f"max(d.{column}) FILTER (WHERE d.doc_type = '{FAST_TYPES[t]}') AS {alias}")
+    columns = [f"count(*) FILTER (WHERE d.doc_type = '{FAST_TYPES[t]}')" for t in FAST_TYPES]
+    columns += [f"max(d.{column}) FILTER (WHERE d.doc_type = '{FAST_TYPES[t]}')" for t, column, _a in _fast_columns()]
     return f"""
-CREATE TEMPORARY TABLE recon_g ON COMMIT DROP AS
+INSERT INTO recon_g
 SELECT d.order_no, {", ".join(columns)}
 FROM {scope}
 WHERE d.direction = 'I' AND d.doc_type IN ('order', 'payment', 'waybill', 'inventory') AND NOT d.deleted
@@ -230,6 +256,7 @@ GROUP BY d.order_no
 """  # noqa: S608 (constant SQL parts only)
 
 
+@functools.lru_cache(maxsize=8)
 def import_fast_statement() -> str:
     """The simple sets of ``recon_g`` into ``recon_out``."""
     return f"""
@@ -245,6 +272,7 @@ IMPORT_COMPLEX_KEYS = f"SELECT order_no FROM recon_g WHERE NOT ({FAST_SIMPLE})" 
 
 
 
+@functools.lru_cache(maxsize=8)
 def export_statement(scope: str, where: str) -> str:
     """Export: order (CEB303), receipt (CEB403), list (CEB603), waybill (CEB505, through the list)."""
     head_checks = [
