@@ -8,15 +8,24 @@ from tests.accounts import factories as account_factories
 from tests.codes import factories as code_factories
 from tests.events import factories as event_factories
 from tests.filings import factories as filing_factories
+from tests.filings.clearance import factories as clearance_factories
+from tests.filings.reconciliation import factories as reconciliation_factories
+from tests.filings.summary import factories as summary_factories
 
 PROJECT_APPS = {"accounts", "audit", "codes", "portal", "events", "filings", "logistics", "finance", "credit", "risk",
-                "stats"}
+                "stats", "reconciliation", "clearance", "summary"}
+MODULES = (account_factories, code_factories, event_factories, filing_factories, reconciliation_factories,
+           clearance_factories, summary_factories)
 
 
 def _factories():
-    for module in (account_factories, code_factories, event_factories, filing_factories):
+    seen = set()
+    for module in MODULES:
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, factory.Factory) and obj._meta.model is not None:
+            # a module also holds the factories it imports: each factory once
+            if (isinstance(obj, type) and issubclass(obj, factory.Factory) and obj._meta.model is not None
+                    and obj not in seen):
+                seen.add(obj)
                 yield obj
 
 

@@ -1,6 +1,10 @@
 """Builders of clearance tests: HS codes with dated rates, the seeded policy rows, and inventory lists
 written straight into the hub's tables (as a reconciled list looks after the hub stored it and the
-reconciliation matched it) — for the tests that do not need the hub's validation on the way in."""
+reconciliation matched it) — for the tests that do not need the hub's validation on the way in.
+
+The factory-boy factories at the end make one plain row of each clearance model (a list without
+its version, a tax bill without the assessment that computed it) for tests of pages and
+permissions that need the rows, not the pipeline."""
 
 from __future__ import annotations
 
@@ -9,10 +13,22 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
+import factory
 from django.utils import timezone
 
+from filings.clearance.models import (
+    InventoryList,
+    ListStateChange,
+    QuotaCharge,
+    QuotaLedger,
+    RetailImportPolicy,
+    ReturnWindow,
+    TaxBill,
+    TaxBillLine,
+)
 from filings.models import Declaration, DeclarationVersion
 from tests.accounts.factories import OrganizationFactory
+from tests.filings.factories import DeclarationFactory
 from zone_portal.codes.models import Hs6, HsCode, HsRate, Unit
 from zone_portal.core import crypto
 
@@ -149,3 +165,145 @@ def make_request(kind: str, target: Declaration | None = None, *, organization=N
     DeclarationVersion.objects.create(declaration=d, number=1, guid=guid, app_type="1", app_status=app_status,
                                       head=head, lines=lines or [], source="json")
     return d
+
+
+# --- factory-boy factories -----------------------------------------------------------------------
+
+
+class RetailImportPolicyFactory(factory.django.DjangoModelFactory):
+    """The policy in force since 2019-01-01 (财关税〔2018〕49号); migrations seed it, so the factory
+    returns the seeded row unless given another ``valid_from``."""
+
+    class Meta:
+        model = RetailImportPolicy
+        django_get_or_create = ("valid_from",)
+
+    valid_from = date(2019, 1, 1)
+    single_limit = Decimal("5000")
+    annual_limit = Decimal("26000")
+    tax_factor = Decimal("0.7")
+    single_item_rule = RetailImportPolicy.SingleItemRule.FULL_TAX
+    source = "财关税〔2018〕49号"
+
+
+class ReturnWindowFactory(factory.django.DjangoModelFactory):
+    """The retail-import return window (30 days after release); seeded by migrations like the policy."""
+
+    class Meta:
+        model = ReturnWindow
+        django_get_or_create = ("direction", "valid_from")
+
+    direction = Declaration.Direction.IMPORT
+    valid_from = date(2016, 4, 8)
+    days = 30
+
+
+class InventoryListFactory(DeclarationFactory):
+    """A reconciled retail-import list (CEB621) of one cream at 100 CNY, with its customs number;
+    without a version (``make_list`` writes one for the tests that assess it)."""
+
+    class Meta:
+        model = InventoryList
+
+    class Params:
+        buyer_id = BUYER_ID
+        buyer_name = BUYER_NAME
+
+    kind = "CEB621"
+    doc_type = "inventory"
+    business_key = factory.LazyAttribute(lambda o: f"{o.ebp_code}|{o.order_no}")
+    ebc_code = factory.LazyAttribute(lambda o: o.organization.uscc)
+    agent_code = factory.LazyAttribute(lambda o: o.organization.uscc)
+    logistics_code = "91330100LOG0000001"
+    logistics_no = factory.LazyAttribute(lambda o: f"WB-{o.order_no}")
+    invt_no = factory.Sequence(lambda n: f"29002026I8{n:08d}")
+    cop_no = factory.Sequence(lambda n: f"COP-F{n:06d}")
+    trade_mode = "9610"
+    amount = Decimal("100.00000")
+    buyer_id_bidx = factory.LazyAttribute(lambda o: crypto.blind_index(o.buyer_id, "id_number"))
+    buyer_name_bidx = factory.LazyAttribute(lambda o: crypto.blind_index(o.buyer_name, "text"))
+    list_state = Declaration.ListState.RECONCILED
+
+
+class QuotaLedgerFactory(factory.django.DjangoModelFactory):
+    """One buyer's purchases this year; each row is another buyer unless ``buyer_id`` is given."""
+
+    class Meta:
+        model = QuotaLedger
+
+    class Params:
+        buyer_id = factory.Sequence(lambda n: f"1101051990{n:08d}")
+
+    buyer_id_bidx = factory.LazyAttribute(lambda o: crypto.blind_index(o.buyer_id, "id_number"))
+    year = factory.LazyFunction(lambda: timezone.localdate().year)
+    used = Decimal("100.00000")
+
+
+class QuotaChargeFactory(factory.django.DjangoModelFactory):
+    """What a list counts against its buyer's annual quota: its whole amount, nothing restored."""
+
+    class Meta:
+        model = QuotaCharge
+
+    declaration = factory.SubFactory(InventoryListFactory)
+    buyer_id_bidx = factory.LazyAttribute(lambda o: o.declaration.buyer_id_bidx)
+    buyer_name_bidx = factory.LazyAttribute(lambda o: o.declaration.buyer_name_bidx or "")
+    year = factory.LazyAttribute(lambda o: timezone.localtime(o.declaration.declared_at).year)
+    amount = factory.LazyAttribute(lambda o: o.declaration.amount)
+    policy = factory.SubFactory(RetailImportPolicyFactory)
+
+
+class TaxBillFactory(factory.django.DjangoModelFactory):
+    """The tax bill of a 100 CNY cream list: VAT 13 % at the policy's 70 %, no tariff, no consumption tax."""
+
+    class Meta:
+        model = TaxBill
+
+    declaration = factory.SubFactory(InventoryListFactory)
+    guid = factory.LazyFunction(lambda: str(uuid.uuid4()).upper())
+    # a serial the database sequence (which numbers real bills from 1) does not reach in a test
+    tax_no = factory.Sequence(lambda n: f"T29002026{900000000 + n:010d}")
+    invt_no = factory.LazyAttribute(lambda o: o.declaration.invt_no)
+    tax_price = Decimal("100.00000")
+    customs_tax = Decimal("0")
+    value_added_tax = Decimal("9.10000")
+    consumption_tax = Decimal("0")
+    tax_factor = Decimal("0.7")
+    policy = factory.SubFactory(RetailImportPolicyFactory)
+    ebc_code = factory.LazyAttribute(lambda o: o.declaration.ebc_code)
+    logistics_code = factory.LazyAttribute(lambda o: o.declaration.logistics_code)
+    agent_code = factory.LazyAttribute(lambda o: o.declaration.agent_code)
+    customs_code = "2900"
+
+
+class TaxBillLineFactory(factory.django.DjangoModelFactory):
+    """The one line of ``TaxBillFactory``'s bill: a face cream, VAT only."""
+
+    class Meta:
+        model = TaxBillLine
+
+    bill = factory.SubFactory(TaxBillFactory)
+    gnum = 1
+    gcode = CREAM
+    gname = "面霜"
+    qty = Decimal("1")
+    unit = "011"
+    tax_price = Decimal("100.00000")
+    vat_rate = Decimal("0.13")
+    consumption_tax_rate = Decimal("0")
+    rate_effective_from = date(2019, 1, 1)
+    customs_tax = Decimal("0")
+    value_added_tax = Decimal("9.10000")
+    consumption_tax = Decimal("0")
+
+
+class ListStateChangeFactory(factory.django.DjangoModelFactory):
+    """The step that reconciliation makes: a declared list became reconciled (by the system)."""
+
+    class Meta:
+        model = ListStateChange
+
+    declaration = factory.SubFactory(InventoryListFactory)
+    from_state = Declaration.ListState.DECLARED
+    to_state = Declaration.ListState.RECONCILED
+    actor_label = "system"
