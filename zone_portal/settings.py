@@ -292,6 +292,36 @@ CLEARANCE_BATCH_SIZE = env.int("CLEARANCE_BATCH_SIZE", default=500)  # lists per
 CLEARANCE_QUOTA_QUERY_RATE = env.str("CLEARANCE_QUOTA_QUERY_RATE", default="10/m")  # consumer page, per IP
 CLEARANCE_SWEEP_AFTER_SECONDS = env.int("CLEARANCE_SWEEP_AFTER_SECONDS", default=300)
 
+# --- reconciliation (三单比对, filings.reconciliation; docs/reconciliation.md) ----------------------
+RECONCILIATION_BATCH_SIZE = env.int("RECONCILIATION_BATCH_SIZE", default=5000)  # order keys per batch
+# A claim older than this (seconds) belongs to a dead worker: the sweep releases it.
+RECONCILIATION_CLAIM_TIMEOUT = env.int("RECONCILIATION_CLAIM_TIMEOUT", default=600)
+# How long (seconds) a set may wait for its documents before it is reported incomplete.
+RECONCILIATION_INCOMPLETE_AFTER = env.int("RECONCILIATION_INCOMPLETE_AFTER", default=24 * 3600)
+# Export orderTypes whose set needs no receipt (9710/9810: order and waybill only).
+RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES = tuple(
+    env.list("RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES", default=["B", "W"]))
+RECONCILIATION_DRAIN_BUDGET = env.int("RECONCILIATION_DRAIN_BUDGET", default=60)  # seconds per drain task
+RECONCILIATION_KICK_TTL = env.int("RECONCILIATION_KICK_TTL", default=30)  # seconds one waiting drain task covers
+RECONCILIATION_SWEEP_CHUNK = env.int("RECONCILIATION_SWEEP_CHUNK", default=200_000)  # declaration ids per statement
+RECONCILIATION_EVENT_GROUP = env.int("RECONCILIATION_EVENT_GROUP", default=100)  # results per event
+RECONCILIATION_WORK_MEM = env.str("RECONCILIATION_WORK_MEM", default="64MB")  # PostgreSQL work_mem of a batch
+# RECONCILIATION_TEST_BATCH_DELAY is a test hook (tests/filings/reconciliation/worker_settings.py),
+# not an operating setting: a batch that sleeps while it holds its locks is never wanted here.
+
+# --- export summary declaration (汇总申报, filings.summary) ---------------------------------------
+# Keys the lists are grouped by, dated: JSON [["2019-01-01", {"head": [...], "lines": [...]}], ...];
+# unset: the keys of customs.md §4.2 (filings/summary/keys.py, DEFAULT_GROUPING).
+SUMMARY_GROUPING = env.json("SUMMARY_GROUPING", default=None)
+SUMMARY_DEFAULT_SUMMARY_FLAG = env.str("SUMMARY_DEFAULT_SUMMARY_FLAG", default="2")  # monthly job's summaryFlag
+SUMMARY_DEFAULT_ITEM_NAME_FLAG = env.str("SUMMARY_DEFAULT_ITEM_NAME_FLAG", default="")  # and its itemNameFlag
+SUMMARY_DECLARE_BY_DAY = env.int("SUMMARY_DECLARE_BY_DAY", default=15)  # day of the month summaries are due
+# decState of the CEB792 head per summary status, JSON {"generated": "1", "confirmed": "2"}; unset: those.
+SUMMARY_DEC_STATES = env.json("SUMMARY_DEC_STATES", default=None)
+SUMMARY_PDF_FONT = env.str("SUMMARY_PDF_FONT", default="")  # CJK .ttf/.ttc for the PDF; "": the first found
+SUMMARY_WORK_MEM = env.str("SUMMARY_WORK_MEM", default="256MB")  # PostgreSQL work_mem of a summary run
+SUMMARY_TASK_SOFT_TIME_LIMIT = env.int("SUMMARY_TASK_SOFT_TIME_LIMIT", default=1500)  # seconds, monthly run
+
 # --- events and webhooks (zone_portal.events; README, "Webhooks") --------------------------------
 # Plain-http webhook URLs, and URLs on private/loopback addresses: for development and tests only.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)

@@ -4,6 +4,7 @@ refusing to start without its data stores and secrets."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 
@@ -46,6 +47,8 @@ def settings_defaults() -> dict[str, str]:
         try:  # constants and arithmetic such as 30 * 60; names (BASE_DIR, REDIS_URL) are skipped
             value = eval(compile(ast.Expression(default), "<default>", "eval"), {"__builtins__": {}})
         except NameError:
+            continue
+        if value is None:  # unset means the code's own default, which the example line may spell out
             continue
         if isinstance(value, bool):
             value = "true" if value else "false"
@@ -154,6 +157,85 @@ def test_settings_start_from_the_example_once_secrets_are_filled_in():
     done = _run(PRINT_SETTING.format(name="ALLOWED_HOSTS"), env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "['portal.example.gov.cn']"
+
+
+# --- settings the apps read with a fallback ----------------------------------------------------
+
+# The apps whose knobs are read as ``getattr(settings, "NAME", default)`` (or through a helper
+# ``_setting("NAME", default)``): each must also be an env-driven, documented setting.
+FALLBACK_APPS = {"RECONCILIATION_": ROOT / "filings" / "reconciliation", "SUMMARY_": ROOT / "filings" / "summary"}
+# Hooks only the tests set (a reconciliation batch that sleeps holding its locks, for the
+# kill-a-worker test's own settings module): deliberately not operating settings.
+TEST_HOOKS = {"RECONCILIATION_TEST_BATCH_DELAY"}
+
+
+def fallback_settings() -> dict[str, object]:
+    """``{name: the code's default}`` of every RECONCILIATION_*/SUMMARY_* setting read with a fallback."""
+    import importlib
+
+    found: dict[str, object] = {}
+    for prefix, folder in FALLBACK_APPS.items():
+        for path in sorted(folder.rglob("*.py")):
+            module = None
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call) or len(node.args) < 2:
+                    continue
+                func = node.func
+                is_getattr = (isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) == 3
+                              and isinstance(node.args[0], ast.Name) and node.args[0].id == "settings")
+                is_helper = isinstance(func, ast.Name) and func.id == "_setting" and len(node.args) == 2
+                name_node = node.args[-2]
+                if not (is_getattr or is_helper) or not isinstance(name_node, ast.Constant) \
+                        or not str(name_node.value).startswith(prefix):
+                    continue
+                if module is None:
+                    dotted = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+                    module = importlib.import_module(dotted)
+                found[name_node.value] = eval(compile(ast.Expression(node.args[-1]), str(path), "eval"),
+                                              vars(module))
+    return found
+
+
+def _settings_values(names, env: dict[str, str]) -> dict:
+    code = IGNORE_DOTENV + (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n, '<undeclared>') for n in {sorted(names)!r}}}))"
+    )
+    done = _run(code, env)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_fallback_settings_are_found():
+    found = fallback_settings()
+    assert found["RECONCILIATION_BATCH_SIZE"] == 5000
+    assert found["RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES"] == ("B", "W")
+    assert found["SUMMARY_DEFAULT_SUMMARY_FLAG"] == "2"  # a module constant, resolved
+    assert "RECONCILIATION_KICK_TTL" in found and "SUMMARY_TASK_SOFT_TIME_LIMIT" in found
+
+
+def test_every_fallback_setting_is_read_from_the_environment_with_the_codes_default():
+    found = {name: default for name, default in fallback_settings().items() if name not in TEST_HOOKS}
+    from_env = settings_env_vars()
+    undeclared = sorted(name for name in found if name not in from_env)
+    assert not undeclared, f"settings.py does not read these from the environment: {undeclared}"
+    values = _settings_values(found, production_env())
+    different = {name: (values[name], default) for name, default in found.items()
+                 if values[name] != json.loads(json.dumps(default))}
+    assert not different, f"settings.py's defaults differ from the code's (settings.py, code): {different}"
+
+
+def test_fallback_settings_follow_the_environment():
+    grouping = [["2019-01-01", {"head": ["ebcCode", "portCode"], "lines": ["gcode"]}]]
+    values = _settings_values(
+        ["RECONCILIATION_BATCH_SIZE", "RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES", "SUMMARY_GROUPING",
+         "SUMMARY_DEC_STATES", "SUMMARY_DEFAULT_ITEM_NAME_FLAG"],
+        production_env(RECONCILIATION_BATCH_SIZE="250", RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES="B",
+                       SUMMARY_GROUPING=json.dumps(grouping), SUMMARY_DEC_STATES='{"confirmed": "9"}',
+                       SUMMARY_DEFAULT_ITEM_NAME_FLAG="1"))
+    assert values == {"RECONCILIATION_BATCH_SIZE": 250, "RECONCILIATION_EXPORT_RECEIPT_OPTIONAL_ORDER_TYPES": ["B"],
+                      "SUMMARY_GROUPING": grouping, "SUMMARY_DEC_STATES": {"confirmed": "9"},
+                      "SUMMARY_DEFAULT_ITEM_NAME_FLAG": "1"}
 
 
 # --- production behaviour --------------------------------------------------------------------
