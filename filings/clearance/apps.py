@@ -15,7 +15,7 @@ class ClearanceConfig(AppConfig):
         from filings import signals
         from filings.hub.events import documents_declared
         from zone_portal.accounts import roles
-        from zone_portal.portal.registry import ENTERPRISE_ROLES, register_menu_item
+        from zone_portal.portal.registry import ENTERPRISE_ROLES, VISITOR, register_menu_item
 
         from . import receivers
 
@@ -23,6 +23,9 @@ class ClearanceConfig(AppConfig):
         documents_declared.connect(receivers.on_documents_declared, dispatch_uid="clearance.documents_declared")
         register_menu_item(key="inventory_lists", label=_("Inventory lists"), url_name="filings:clearance_list",
                            icon="clipboard-check", roles=ENTERPRISE_ROLES, order=32)
+        # Consumers look up their annual quota without an account: the page is in the public menu.
+        register_menu_item(key="consumer_quota", label=_("Quota look-up"), url_name="filings:consumer_quota",
+                           icon="person-vcard", roles={VISITOR}, order=10)
         # Customs work the lists (release, hold, reject) and keep the dated policy; the zone office
         # keeps the policy too and reads the quota ledger.
         policy_perms = {f"clearance.{verb}_{model}" for verb in ("view", "add", "change")

@@ -38,6 +38,22 @@ def test_anonymous_menu_offers_home_register_and_login(client):
     _assert_all_routed(links)
 
 
+def test_a_module_adds_a_public_entry_for_visitors_only(client, user_a):
+    registry.register_menu_item(key="test_public", label="Public look-up", url_name="accounts:password_reset",
+                                icon="star", roles={registry.VISITOR}, order=10)
+    try:
+        links = _nav_links(client, reverse("portal:home"))
+        assert "Public look-up" in client.get(reverse("portal:home")).content.decode()
+        # after Home, before Register
+        assert links.index(reverse("portal:home")) < links.index(reverse("accounts:password_reset")) \
+            < links.index(reverse("accounts:register"))
+        _assert_all_routed(links)
+        client.force_login(user_a)
+        assert "Public look-up" not in client.get(reverse("portal:dashboard")).content.decode()
+    finally:
+        registry._MENU.pop("test_public", None)
+
+
 def test_enterprise_admin_menu_has_api_clients_and_no_back_office(client, user_a):
     client.force_login(user_a)
     links = _nav_links(client)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from zone_portal.accounts import roles
 
 from .links import path_or_none, url_or_none
-from .registry import menu_items_for
+from .registry import VISITOR, menu_items_for
 
 API_DOCS_PATH = "/api/docs/"
 
@@ -56,6 +56,7 @@ def _menu(request, role) -> list[MenuEntry]:
     if not user.is_authenticated:
         return _entries(request, [
             (_("Home"), url_or_none("portal:home"), "house"),
+            *[(m.label, _resolve(m.url_name), m.icon) for m in menu_items_for(VISITOR)],
             (_("Register"), url_or_none("accounts:register"), "building-add"),
             (_("Log in"), url_or_none("accounts:login"), "box-arrow-in-right"),
             (_("API docs"), path_or_none(API_DOCS_PATH), "braces"),

@@ -22,6 +22,9 @@ from django.utils.translation import gettext_lazy as _
 
 from zone_portal.accounts import roles as r
 
+# Not a role: whoever is not signed in. An entry registered for it is in the public menu, between
+# Home and Register (a page for the public, such as the consumer's quota look-up).
+VISITOR = "visitor"
 ENTERPRISE_ROLES = frozenset({r.ENTERPRISE_ADMIN, r.ENTERPRISE_OPERATOR})
 OFFICER_ROLES = frozenset(code for code, role in r.ROLES.items() if role.staff)
 EVERY_ROLE = frozenset(r.ROLES)
@@ -47,7 +50,8 @@ _MENU: dict[str, MenuItem] = {}
 
 def register_menu_item(*, key: str, label, url_name: str, icon: str, roles: Collection[str],
                        order: int = 50) -> None:
-    """Add (or replace, by ``key``) a navigation entry shown to the given roles.
+    """Add (or replace, by ``key``) a navigation entry shown to the given roles (``VISITOR``: to
+    visitors who are not signed in).
 
     ``url_name`` may be a URL name (``"app:name"``) or an absolute path (``"/api/docs/"``); the
     entry is shown only while something is routed there.

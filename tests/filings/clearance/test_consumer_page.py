@@ -4,6 +4,7 @@ remaining quota out — masked, rate-limited per address, every query audited wi
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -28,6 +29,23 @@ def audited() -> list[AuditEvent]:
 
 def test_the_page_is_public_and_routed():
     assert reverse("filings:consumer_quota") == URL
+
+
+def _public_menu(client, language: str) -> dict[str, str]:
+    """``{href: label}`` of the navigation bar of the public home page, in ``language``."""
+    html = client.get(reverse("portal:home"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    return {href: re.sub(r"<[^>]+>|\s+", " ", label).strip()
+            for href, label in re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"[^>]*>(.*?)</a>', nav, re.S)}
+
+
+@pytest.mark.parametrize(("language", "label"), [("zh-hans", "个人额度查询"), ("en", "Quota look-up")])
+def test_a_visitor_finds_the_page_in_the_public_menu(client, language, label):
+    menu = _public_menu(client, language)
+    assert menu.get(URL) == label
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE=language)
+    assert page.status_code == 200
+    assert 'aria-current="page"' in page.content.decode().split(f'href="{URL}"')[1].split(">")[0]
 
 
 def test_a_buyer_sees_used_and_remaining_quota_masked(client):
