@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from filings.hub.spec import DocType
+from filings.hub.spec import KINDS, DocType
 from filings.models import Declaration
 
 from . import tasks
@@ -24,8 +24,10 @@ def on_lists_reconciled(sender, declaration_ids=(), **kwargs) -> None:
         transaction.on_commit(lambda: tasks.enqueue(tasks.clearance_lists_clear, ids))
 
 
-def on_documents_declared(sender, declaration_ids=(), **kwargs) -> None:
+def on_documents_declared(sender, declaration_ids=(), kinds=None, **kwargs) -> None:
     ids = list(declaration_ids or ())
+    if kinds is not None:  # the hub says each document's kind: no query for the orders of a bulk
+        ids = [pk for pk in ids if pk in kinds and KINDS[kinds[pk]].doc_type in REQUEST_TYPES]
     if not ids:
         return
     # One look-up by primary key: most declared documents are orders, payments and waybills.

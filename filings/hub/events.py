@@ -12,17 +12,16 @@ from __future__ import annotations
 from django.db import transaction
 from django.dispatch import Signal
 
-documents_declared = Signal()  # kwargs: declaration_ids (list[int]), organization_id
+# kwargs: declaration_ids (list[int]), organization_id, kinds ({declaration id: message kind}, so
+# that a receiver interested in a few kinds needs no query for a thousand orders)
+documents_declared = Signal()
 
 
 def publish_outcomes(outcomes, *, organization_id: int) -> None:
-    from django.apps import apps  # TEMP-WIP
-    publish_many = None
-    if apps.is_installed("zone_portal.events"):
-        from zone_portal.events.services import publish_many
+    from zone_portal.events.services import publish_many
 
     events = []
-    accepted_ids = []
+    accepted_ids, kinds = [], {}
     for outcome in outcomes:
         if outcome.replayed:
             continue
@@ -33,11 +32,12 @@ def publish_outcomes(outcomes, *, organization_id: int) -> None:
         }
         if outcome.accepted:
             accepted_ids.append(outcome.declaration_id)
+            kinds[outcome.declaration_id] = outcome.kind
             events.append(("declaration.accepted", [organization_id], payload, f"{outcome.kind}:{outcome.guid}"))
         else:
             events.append(("declaration.rejected", [organization_id], payload, f"{outcome.kind}:{outcome.guid}"))
-    if events and publish_many:
+    if events:
         publish_many(events)
     if accepted_ids:
         transaction.on_commit(lambda: documents_declared.send(
-            sender=None, declaration_ids=accepted_ids, organization_id=organization_id))
+            sender=None, declaration_ids=accepted_ids, organization_id=organization_id, kinds=kinds))

@@ -21,7 +21,9 @@ APPLY_KIND = "CEB701"
 REGISTER_BATCH = 5000
 
 
-def on_documents_declared(sender=None, *, declaration_ids=(), **_kwargs) -> None:
+def on_documents_declared(sender=None, *, declaration_ids=(), kinds=None, **_kwargs) -> None:
+    if kinds is not None:  # the hub says each document's kind: no query for the orders of a bulk
+        declaration_ids = [pk for pk in declaration_ids if kinds.get(pk) == APPLY_KIND]
     if not declaration_ids:
         return
     from .tasks import summary_apply_process

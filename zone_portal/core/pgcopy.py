@@ -1,0 +1,67 @@
+"""Bulk writes with PostgreSQL ``COPY … FROM STDIN`` in the text format.
+
+A multi-row ``INSERT`` of a thousand rows makes the client build, and the driver split and bind,
+a statement with tens of thousands of placeholders; ``COPY`` sends the rows as text and the
+server parses them. For tables with a sequence, ``reserve_ids`` takes the ids first, so the
+caller knows each row's id without a ``RETURNING``.
+
+Values are rendered by ``text`` (``None`` → ``\\N``; booleans, numbers, dates, texts escaped;
+lists of integers as array literals). JSON columns take the JSON text the caller rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+CHUNK_ROWS = 5000
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def text(value) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        # translate() walks a mapping per character: only for the rare text that needs it
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_ESCAPES)
+        return value
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return "{" + ",".join(str(v) for v in value) + "}"
+    raise TypeError(f"no COPY text form for {type(value).__name__}")
+
+
+def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """``COPY table (columns) FROM STDIN`` of ``rows`` (tuples in the order of ``columns``) on a
+    Django cursor; returns how many rows were sent."""
+    raw = getattr(cursor, "cursor", cursor)  # Django's CursorWrapper → the psycopg cursor
+    sent, buffer = 0, []
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            buffer.append("\t".join(text(v) for v in row))
+            if len(buffer) >= CHUNK_ROWS:
+                copy.write("\n".join(buffer) + "\n")
+                sent, buffer = sent + len(buffer), []
+        if buffer:
+            copy.write("\n".join(buffer) + "\n")
+            sent += len(buffer)
+    return sent
+
+
+def reserve_ids(cursor, table: str, count: int, column: str = "id") -> list[int]:
+    """``count`` new values of the sequence behind ``table.column``, ascending."""
+    if count <= 0:
+        return []
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                   [table, column, count])
+    return sorted(row[0] for row in cursor.fetchall())
