@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from filings.hub import selectors as hub_selectors
@@ -50,6 +50,15 @@ def list_get(actor, pk: int) -> Declaration:
     if found is None:
         raise NotFound("inventory list not found")
     return found
+
+
+def list_for_document(actor, declaration: Declaration) -> Declaration | None:
+    """The declared document as clearance shows it to the caller, with its tax bill's number as
+    ``tax_no`` (``None`` without one); ``None`` if it is not a declared inventory list or not the
+    caller's to see."""
+    if declaration.doc_type != DocType.INVENTORY or not declaration.list_state:
+        return None
+    return lists_for(actor).filter(pk=declaration.pk).annotate(tax_no=F("tax_bill__tax_no")).first()
 
 
 def list_history(declaration: Declaration) -> list[ListStateChange]:

@@ -89,6 +89,37 @@ def results_for_order(actor, order_no: str) -> list[ReconciliationResult]:
     return list(results_for(actor).filter(order_no=order_no).order_by("direction", "ebp_code"))
 
 
+# The documents a reconciliation set is made of; others (cancellations, returns …) have no result.
+SET_DOC_TYPES = frozenset({"order", "payment", "receipt", "waybill", "inventory"})
+DOCUMENT_RESULTS_LIMIT = 20
+
+
+def results_for_document(actor, declaration: Declaration) -> list[ReconciliationResult]:
+    """The results the caller may see of the trade a declared document belongs to: those that
+    hold the document, else those of its order number (a document the set did not take, such as
+    a second payment, still leads to its order's result). An export waybill carries no orderNo:
+    the orders of the export lists that name it.
+
+    Found through the results' (order_no, …) key index; the document columns of a result are
+    not indexed (DESIGN.md §7)."""
+    if declaration.doc_type not in SET_DOC_TYPES:
+        return []
+    if declaration.order_no:
+        order_nos = [declaration.order_no]
+    elif declaration.logistics_no:
+        order_nos = list(Declaration.objects.filter(
+            logistics_no=declaration.logistics_no, logistics_code=declaration.logistics_code,
+            direction=declaration.direction, doc_type="inventory").exclude(order_no="")
+            .values_list("order_no", flat=True).distinct()[:DOCUMENT_RESULTS_LIMIT])
+    else:
+        return []
+    results = list(results_for(actor).filter(order_no__in=order_nos, direction=declaration.direction)
+                   .order_by("order_no", "ebp_code")[:DOCUMENT_RESULTS_LIMIT])
+    holding = [r for r in results
+               if declaration.pk in (r.order_id, r.payment_id, r.waybill_id, r.inventory_id)]
+    return holding or results
+
+
 # --- the side-by-side view --------------------------------------------------------------------
 
 def rule_text(code: int, params: dict | None = None) -> dict:
