@@ -46,8 +46,9 @@ class Declaration(models.Model):
     kind = models.CharField(_("message kind"), max_length=6)
     direction = models.CharField(_("direction"), max_length=1, choices=Direction.choices)
     doc_type = models.CharField(_("document type"), max_length=20)
+    # indexed by declaration_org_idx (organization, -declared_at): no index of its own
     organization = models.ForeignKey("accounts.Organization", verbose_name=_("declarant"),
-                                     on_delete=models.PROTECT, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+", db_index=False)
     business_key = models.CharField(_("business key"), max_length=200)
     guid = models.CharField(_("guid of the version in force"), max_length=36)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -92,6 +93,10 @@ class Declaration(models.Model):
             models.Index(fields=["invt_no"], name="declaration_invt_idx"),
             models.Index(fields=["organization", "-declared_at"], name="declaration_org_idx"),
             GinIndex(fields=["parties"], name="declaration_parties_gin"),
+            # the monthly export summary and the register pick released lists by date; the
+            # partial index costs nothing for the documents that are never released
+            models.Index(fields=["released_at"], name="declaration_released_idx",
+                         condition=Q(released_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -106,10 +111,12 @@ class DeclarationVersion(models.Model):
         XML = "xml", "CEB XML"
         WEB = "web", _("web page")
 
+    # indexed by declarationversion_unique_number (declaration, number)
     declaration = models.ForeignKey(Declaration, verbose_name=_("document"), on_delete=models.CASCADE,
-                                    related_name="versions")
+                                    related_name="versions", db_index=False)
     number = models.PositiveIntegerField(_("version"))
-    guid = models.CharField(_("guid"), max_length=36, unique=True)
+    # unique by a constraint (declarationversion_unique_guid): no second, LIKE-only index
+    guid = models.CharField(_("guid"), max_length=36)
     app_type = models.CharField(_("appType"), max_length=1)
     app_status = models.CharField(_("appStatus"), max_length=3)
     head = models.JSONField(_("header (non-personal fields as declared)"))
@@ -118,8 +125,9 @@ class DeclarationVersion(models.Model):
     signature = models.TextField(_("signature (ds:Signature as received, not yet verified)"), blank=True)
     source = models.CharField(_("received as"), max_length=4, choices=Source.choices)
     message_guid = models.CharField(_("message guid"), max_length=36, blank=True)
+    # not indexed: API clients are revoked, not deleted (a deletion scans the versions once)
     client = models.ForeignKey("accounts.ApiClient", verbose_name=_("API client"), null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
+                               on_delete=models.SET_NULL, related_name="+", db_index=False)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
@@ -127,6 +135,7 @@ class DeclarationVersion(models.Model):
         verbose_name_plural = _("document versions")
         constraints = [
             models.UniqueConstraint(fields=["declaration", "number"], name="declarationversion_unique_number"),
+            models.UniqueConstraint(fields=["guid"], name="declarationversion_unique_guid"),
             models.CheckConstraint(condition=Q(app_type__in=["1", "2", "3"]), name="declarationversion_apptype"),
         ]
 
@@ -149,10 +158,11 @@ class DeclarationReceipt(models.Model):
                                     on_delete=models.CASCADE, related_name="receipts")
     version = models.ForeignKey(DeclarationVersion, verbose_name=_("version"), null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="receipts")
+    # indexed by receipt_org_idx (organization, id)
     organization = models.ForeignKey("accounts.Organization", verbose_name=_("declarant"),
-                                     on_delete=models.PROTECT, related_name="+")
+                                     on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("message kind"), max_length=6)
-    guid = models.CharField(_("document guid"), max_length=36, db_index=True)
+    guid = models.CharField(_("document guid"), max_length=36)  # receipt_guid_idx
     keys = models.JSONField(_("business keys echoed in the receipt"), default=dict)
     return_status = models.CharField(_("returnStatus"), max_length=10)
     return_time = models.DateTimeField(_("returnTime"), default=timezone.now)
@@ -163,7 +173,8 @@ class DeclarationReceipt(models.Model):
     class Meta:
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
-        indexes = [models.Index(fields=["organization", "id"], name="receipt_org_idx")]
+        indexes = [models.Index(fields=["organization", "id"], name="receipt_org_idx"),
+                   models.Index(fields=["guid"], name="receipt_guid_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.guid} {self.return_status}"

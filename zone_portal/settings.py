@@ -110,7 +110,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "zone_portal.core.cache.RedisCache",  # Django's, one client per pool
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="zp"),
     }
@@ -139,6 +139,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "webhook-deliveries-sweep": {"task": "zone_portal.events.tasks.webhook_deliveries_sweep", "schedule": 60.0},
     "clearance-sweep": {"task": "filings.clearance.tasks.clearance_sweep", "schedule": 300.0},
+    # Reconciliation: release dead workers' claims, queue documents the after-commit path missed
+    # and report sets waiting past RECONCILIATION_INCOMPLETE_AFTER as incomplete.
+    "reconciliation-sweep": {"task": "filings.reconciliation.tasks.reconciliation_sweep", "schedule": 300.0},
     # The export summary of the previous month (汇总申报, due by the 15th): day 1 does the work, the
     # next days are cheap no-ops that catch a run lost to an outage.
     "export-summary-monthly": {"task": "filings.summary.tasks.summary_month_run",

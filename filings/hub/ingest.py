@@ -21,8 +21,6 @@ from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import BooleanField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -203,29 +201,48 @@ def _blind_indexes(head: dict) -> tuple[str | None, str | None, str | None]:
             crypto.blind_index(consignee, "text"))
 
 
-def _any(column: str, values: list[str]) -> RawSQL:
-    """``column = ANY(%s)`` with the values as one array parameter: for a thousand values, far
-    cheaper to build and bind than ``IN (%s, %s, …)``."""
-    return RawSQL(f"{column} = ANY(%s)", [list(values)], output_field=BooleanField())  # noqa: S611 (a constant column)
+@dataclass(frozen=True)
+class KnownVersion:
+    """A stored version met again (same guid): enough to tell a replay from a stolen guid."""
+
+    pk: int
+    declaration_id: int
+    organization_id: int
+    kind: str
+
+
+# Raw SQL on purpose: on a single-document request the ORM's compiling of these look-ups cost
+# more than running them. Arrays as single parameters: a thousand values bind as one.
+KNOWN_VERSIONS = ("SELECT v.guid, v.id, v.declaration_id, d.organization_id, d.kind "  # noqa: S608
+                  f"FROM {DeclarationVersion._meta.db_table} v JOIN {Declaration._meta.db_table} d "
+                  "ON d.id = v.declaration_id WHERE v.guid = ANY(%s)")
+DECLARATION_FIELDS = list(Declaration._meta.concrete_fields)
+EXISTING_DECLARATIONS = (f"SELECT {', '.join(f.column for f in DECLARATION_FIELDS)} "  # noqa: S608
+                         f"FROM {Declaration._meta.db_table} "
+                         "WHERE (kind, business_key) IN (SELECT * FROM unnest(%s::text[], %s::text[]))")
 
 
 def _lookup_existing(docs: list[Document], *, lock: bool):
     """(versions by guid, declarations by (kind, key), order keys whose list is declared)."""
-    guids = [d.guid for d in docs]
-    versions = {v.guid: v for v in DeclarationVersion.objects.filter(_any(f"{VERSION_TABLE}.guid", guids))
-                .select_related("declaration").only("guid", "number", "declaration__organization_id",
-                                                   "declaration__kind", "declaration_id")}
-    by_kind: dict[str, list[str]] = {}
-    for d in docs:
-        if d.guid not in versions:
-            by_kind.setdefault(d.kind.code, []).append(business_key(d))
+    versions: dict[str, KnownVersion] = {}
     declarations = {}
-    for kind_code, keys in by_kind.items():
-        qs = Declaration.objects.filter(_any(f"{DECLARATION_TABLE}.business_key", keys), kind=kind_code)
-        if lock:
-            qs = qs.select_for_update()
-        for row in qs:
-            declarations[(row.kind, row.business_key)] = row
+    with connection.cursor() as cursor:
+        cursor.execute(KNOWN_VERSIONS, [[d.guid for d in docs]])
+        for guid, pk, declaration_id, organization_id, kind in cursor.fetchall():
+            versions[guid] = KnownVersion(pk, declaration_id, organization_id, kind)
+        wanted = sorted({(d.kind.code, business_key(d)) for d in docs if d.guid not in versions})
+        if wanted:
+            cursor.execute(EXISTING_DECLARATIONS + (" FOR UPDATE" if lock else ""),
+                           [[k for k, _b in wanted], [b for _k, b in wanted]])
+            names = [f.attname for f in DECLARATION_FIELDS]
+            converters = [(i, f.from_db_value) for i, f in enumerate(DECLARATION_FIELDS) if hasattr(f, "from_db_value")]
+            for values in cursor.fetchall():
+                if converters:
+                    values = list(values)
+                    for i, convert in converters:
+                        values[i] = convert(values[i], None, connection)
+                row = Declaration.from_db("default", names, values)
+                declarations[(row.kind, row.business_key)] = row
     order_nos = {d.head.get("orderNo") for d in docs
                  if d.kind.doc_type in ORDER_BOUND_TYPES and d.head.get("appType") in ("2", "3")
                  and d.head.get("orderNo")}
@@ -279,14 +296,13 @@ def ingest(documents: list[Document], *, organization_id: int, client_id: int | 
     return outcomes
 
 
-def _decide(candidates, caller, versions, declarations, listed) -> dict[int, DeclarationVersion]:
+def _decide(candidates, caller, versions, declarations, listed) -> dict[int, KnownVersion]:
     """Refuse what the stored state forbids; return the replays (same guid again) by doc id."""
     replays = {}
     for doc in candidates:
         version = versions.get(doc.guid)
         if version is not None:
-            owner = version.declaration
-            if owner.organization_id == caller.organization_id and owner.kind == doc.kind.code:
+            if version.organization_id == caller.organization_id and version.kind == doc.kind.code:
                 replays[id(doc)] = version
             else:
                 doc.problems.append(Problem(-900303, "head.guid", {"value": doc.guid}))
@@ -355,7 +371,7 @@ def _store(documents, caller, filed, declarations, replays, *, now, client_id, s
             declaration_id, number = existing.pk, numbers[existing.pk]
         public, personal = _split_personal(doc.head)
         version_rows.append([
-            None, declaration_id, number, doc.guid, doc.head.get("appType", "1"), doc.head.get("appStatus", "2"),
+            declaration_id, number, doc.guid, doc.head.get("appType", "1"), doc.head.get("appStatus", "2"),
             _json(public), _json(doc.lines),
             crypto.encrypt(json.dumps(personal, ensure_ascii=False)) if personal else "", doc.signature or "",
             source, message_guid or "", client_id, now])
@@ -373,23 +389,18 @@ def _store(documents, caller, filed, declarations, replays, *, now, client_id, s
             continue  # nothing to file a receipt under: answered in the response only
         receipt_outcomes.append(outcome)
         receipt_rows.append([
-            None, outcome.declaration_id if outcome.accepted else None, doc.guid if outcome.accepted else None,
+            outcome.declaration_id if outcome.accepted else None, doc.guid if outcome.accepted else None,
             caller.organization_id, doc.kind.code, doc.guid, _json(outcome.keys), outcome.status, now,
             outcome.info[:1000], _json([p.as_dict() for p in outcome.problems])])
 
     with connection.cursor() as cursor:
-        version_ids = {}
-        if version_rows:
-            for row, pk in zip(version_rows, pgcopy.reserve_ids(cursor, VERSION_TABLE, len(version_rows)),
-                               strict=True):
-                row[0] = version_ids[row[3]] = pk
-            pgcopy.copy_rows(cursor, VERSION_TABLE, VERSION_COLUMNS, version_rows)
-        if receipt_rows:
-            for row, outcome, pk in zip(receipt_rows, receipt_outcomes,
-                                        pgcopy.reserve_ids(cursor, RECEIPT_TABLE, len(receipt_rows)), strict=True):
-                row[0] = outcome.receipt_id = pk
-                row[2] = version_ids.get(row[2]) if row[2] is not None else None
-            pgcopy.copy_rows(cursor, RECEIPT_TABLE, RECEIPT_COLUMNS, receipt_rows)
+        ids = pgcopy.insert_rows(cursor, VERSION_TABLE, VERSION_COLUMNS, version_rows)
+        version_ids = {row[2]: pk for row, pk in zip(version_rows, ids, strict=True)}
+        for row in receipt_rows:
+            row[1] = version_ids.get(row[1]) if row[1] is not None else None
+        ids = pgcopy.insert_rows(cursor, RECEIPT_TABLE, RECEIPT_COLUMNS, receipt_rows)
+        for outcome, pk in zip(receipt_outcomes, ids, strict=True):
+            outcome.receipt_id = pk
     _fill_replays(documents, outcomes, replays)
     from .events import publish_outcomes
 
@@ -398,10 +409,10 @@ def _store(documents, caller, filed, declarations, replays, *, now, client_id, s
 
 
 VERSION_TABLE = DeclarationVersion._meta.db_table
-VERSION_COLUMNS = ("id", "declaration_id", "number", "guid", "app_type", "app_status", "head", "lines", "personal",
+VERSION_COLUMNS = ("declaration_id", "number", "guid", "app_type", "app_status", "head", "lines", "personal",
                    "signature", "source", "message_guid", "client_id", "received_at")
 RECEIPT_TABLE = DeclarationReceipt._meta.db_table
-RECEIPT_COLUMNS = ("id", "declaration_id", "version_id", "organization_id", "kind", "guid", "keys", "return_status",
+RECEIPT_COLUMNS = ("declaration_id", "version_id", "organization_id", "kind", "guid", "keys", "return_status",
                    "return_time", "return_info", "problems")  # txid: the column default
 
 
@@ -476,9 +487,9 @@ DECLARATION_TABLE = Declaration._meta.db_table
 STAGING = "hub_declaration_in"
 CREATE_STAGING = (f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} ON COMMIT DELETE ROWS AS "  # noqa: S608
                   f"SELECT {', '.join(INSERT_COLUMNS)} FROM {DECLARATION_TABLE} WITH NO DATA")
+ON_CONFLICT = "ON CONFLICT (kind, business_key) DO NOTHING RETURNING id, kind, business_key"
 INSERT_FROM_STAGING = (f"INSERT INTO {DECLARATION_TABLE} ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608
-                       f"SELECT {', '.join(INSERT_COLUMNS)} FROM {STAGING} "
-                       "ON CONFLICT (kind, business_key) DO NOTHING RETURNING id, kind, business_key")
+                       f"SELECT {', '.join(INSERT_COLUMNS)} FROM {STAGING} {ON_CONFLICT}")
 
 
 def _insert_declarations(docs, caller, filed, now, declarations) -> dict[tuple[str, str], tuple[int, int]]:
@@ -505,12 +516,17 @@ def _insert_declarations(docs, caller, filed, now, declarations) -> dict[tuple[s
         cols["declared_at"], cols["version"] = now, 1
         rows.append(tuple(cols[name] for name in INSERT_COLUMNS))
     with connection.cursor() as cursor:
-        cursor.execute(CREATE_STAGING)
-        pgcopy.copy_rows(cursor, STAGING, INSERT_COLUMNS, rows)
-        cursor.execute(INSERT_FROM_STAGING)
+        if len(rows) <= pgcopy.SMALL_ROWS:  # a few: one statement, one round trip
+            values = ", ".join(["(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"] * len(rows))
+            cursor.execute(f"INSERT INTO {DECLARATION_TABLE} ({', '.join(INSERT_COLUMNS)}) VALUES {values} "  # noqa: S608
+                           f"{ON_CONFLICT}", [v for row in rows for v in row])
+        else:
+            cursor.execute(CREATE_STAGING)
+            cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a second call in one transaction starts empty)
+            pgcopy.copy_rows(cursor, STAGING, INSERT_COLUMNS, rows)
+            cursor.execute(INSERT_FROM_STAGING)
         for pk, kind, key in cursor.fetchall():
             result[(kind, key)] = (pk, 1)
-        cursor.execute(f"TRUNCATE {STAGING}")  # a second call in the same transaction starts empty
     return result
 
 

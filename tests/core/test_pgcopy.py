@@ -52,3 +52,14 @@ def test_reserved_ids_are_new_ascending_and_used_as_given(table):
 def test_a_value_without_a_text_form_is_refused():
     with pytest.raises(TypeError):
         pgcopy.text({"a": 1})
+
+
+@pytest.mark.parametrize("count", [1, pgcopy.SMALL_ROWS, pgcopy.SMALL_ROWS + 1, 700])
+def test_insert_rows_returns_the_ids_in_the_rows_order_by_either_way(table, count):
+    rows = [(f"row {i}", json.dumps({"i": i})) for i in range(count)]
+    with connection.cursor() as cursor:
+        ids = pgcopy.insert_rows(cursor, table, ("t", "j"), rows)
+        assert len(ids) == count
+        cursor.execute(f"SELECT id, t FROM {table}")
+        stored = dict(cursor.fetchall())
+    assert [stored[pk] for pk in ids] == [t for t, _j in rows]

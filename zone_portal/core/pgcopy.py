@@ -58,6 +58,25 @@ def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequenc
     return sent
 
 
+SMALL_ROWS = 50
+
+
+def insert_rows(cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
+    """Insert ``rows`` (in the order of ``columns``, without the id) and return their new ids in
+    the rows' order: a few rows by one ``INSERT … VALUES … RETURNING id`` (one round trip), many
+    by ``reserve_ids`` and ``COPY`` (no statement of thousands of placeholders)."""
+    if not rows:
+        return []
+    if len(rows) <= SMALL_ROWS:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} RETURNING id",  # noqa: S608
+                       [v for row in rows for v in row])
+        return [row[0] for row in cursor.fetchall()]
+    ids = reserve_ids(cursor, table, len(rows))
+    copy_rows(cursor, table, ("id", *columns), ([pk, *row] for pk, row in zip(ids, rows, strict=True)))
+    return ids
+
+
 def reserve_ids(cursor, table: str, count: int, column: str = "id") -> list[int]:
     """``count`` new values of the sequence behind ``table.column``, ascending."""
     if count <= 0:
