@@ -103,10 +103,12 @@ def _id_floor(cursor, organization_ids: list[int]) -> int:
 
 def _subscribed(organization_ids: set[int], event_types: set[str]) -> list[int]:
     """The active endpoints of these organizations subscribed to any of these types."""
-    return list(WebhookEndpoint.objects.filter(organization_id__in=organization_ids,
-                                               status=WebhookEndpoint.Status.ACTIVE,
-                                               event_types__overlap=sorted(event_types))
-                .values_list("id", flat=True))
+    # raw SQL: called for every declared request, where compiling the ORM query cost more than it
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {WebhookEndpoint._meta.db_table} "  # noqa: S608 (a constant table)
+                       "WHERE organization_id = ANY(%s) AND status = %s AND event_types && %s::varchar[]",
+                       [sorted(organization_ids), WebhookEndpoint.Status.ACTIVE, sorted(event_types)])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _insert_deliveries(cursor, *, floor: int, organization_ids: list[int], endpoint_ids: list[int], now
