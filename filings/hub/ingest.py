@@ -82,6 +82,9 @@ def format_return_time(value: datetime | None) -> str:
 
 
 def business_key(doc: Document) -> str:
+    known = doc.__dict__.get("_business_key")  # fixed once the document is validated (see ingest)
+    if known is not None:
+        return known
     values = doc.key()
     return "|".join(values) if any(values) else f"guid|{doc.guid}"
 
@@ -280,6 +283,9 @@ def ingest(documents: list[Document], *, organization_id: int, client_id: int | 
             validate_document(doc, codes)
         if not doc.problems:
             _authorize(doc, caller, filed, cop_code)
+    for doc in documents:
+        if not doc.problems:  # validated and normalised: its key no longer changes
+            doc._business_key = business_key(doc)
     _check_goods(documents, filed)
     _mark_batch_duplicates(documents)
     candidates = [d for d in documents if not d.problems]

@@ -19,26 +19,34 @@ CHUNK_ROWS = 5000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def text(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        # translate() walks a mapping per character: only for the rare text that needs it
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_ESCAPES)
-        return value
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)) and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+def _text_str(value: str) -> str:
+    # translate() walks a mapping per character: only for the rare text that needs it
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return value.translate(_ESCAPES)
+    return value
+
+
+def _text_array(value) -> str:
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         return "{" + ",".join(str(v) for v in value) + "}"
-    raise TypeError(f"no COPY text form for {type(value).__name__}")
+    raise TypeError("only arrays of integers have a COPY text form here")
+
+
+_BY_TYPE = {str: _text_str, int: str, Decimal: str, bool: lambda v: "t" if v else "f", type(None): lambda v: "\\N",
+            datetime: datetime.isoformat, date: date.isoformat, list: _text_array, tuple: _text_array}
+
+
+def text(value) -> str:
+    """One value in COPY's text format (dispatched on the exact type; subclasses by isinstance)."""
+    render = _BY_TYPE.get(type(value))
+    if render is None:
+        for kind, candidate in _BY_TYPE.items():
+            if kind is not bool and isinstance(value, kind):
+                render = candidate
+                break
+        else:
+            raise TypeError(f"no COPY text form for {type(value).__name__}")
+    return render(value)
 
 
 def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
