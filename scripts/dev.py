@@ -316,15 +316,27 @@ def cmd_run() -> int:
         log("Ctrl-C: stopping web, worker, beat and the project-local servers")
         return 0
     finally:
-        for p in procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        services.stop()
+        stop_all(procs, services)
+
+
+def stop_all(procs: list[subprocess.Popen], services: Services) -> None:
+    """Stop web, worker and beat (each its own process group), then the servers we started.
+
+    Further Ctrl-C and SIGTERM are ignored meanwhile: stopping the whole ``make run`` process
+    group sends SIGTERM to this process twice (once directly, once from make passing it on), and
+    the second one used to interrupt this clean-up half-way, leaving beat running on its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for p in procs:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    services.stop()
 
 
 def _wait_http(url: str, timeout: float) -> None:
