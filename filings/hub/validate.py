@@ -43,6 +43,9 @@ FIXED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("*", "itemNameFlag"): ("1",),
     ("*", "dxpMode"): ("DXP",),
 }
+# Required in the reference's table (Y) but optional by its own meaning: CEB701 itemNameFlag
+# "填1 … 不填则按商品综合分类名汇总" — blank means "group by the classification name" (customs.md §2).
+OPTIONAL_BY_KIND = {("CEB701", "itemNameFlag")}
 # Import waybill and list: packNo limited to 1 (customs.md §1.4).
 FIXED_BY_KIND = {("CEB511", "packNo"): ("1",), ("CEB621", "packNo"): ("1",), ("CEB623", "appType"): ("1",)}
 IE_FLAGS = {"I": ("I",), "E": ("E",)}
@@ -173,7 +176,7 @@ def _compile_field(spec: FieldSpec, kind: MessageKind) -> Callable[[dict, str, l
     is_id = name in ID_NUMBER_FIELDS
     is_guid = name == "guid"
     is_gcode = name == "gcode"
-    required = spec.required
+    required = spec.required and (kind.code, name) not in OPTIONAL_BY_KIND
     exact, max_len = (spec.exact, spec.max) if spec.kind == "C" else (0, 0)
 
     def check(data: dict, prefix: str, problems: list, codes: CodeSets) -> None:

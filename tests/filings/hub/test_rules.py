@@ -144,3 +144,27 @@ def test_export_list_hs_level_follows_the_statistics_flag():
     for line in doc["lines"]:
         line["gcode"] = "3304000000"
     assert codes_of(Document(kind=KINDS["CEB603"], head=doc["head"], lines=doc["lines"])) == []
+
+
+SUMMARY_REQUEST_HEAD = {
+    "guid": "5CDE1CFD-EDED-46B1-946C-B8022E42FC95", "appType": "1", "appTime": "20261122120000", "appStatus": "2",
+    "customsCode": "2900", "copNo": "SUM-1", "agentCode": "91330000000000002X", "agentName": "电商",
+    "ebcCode": "91330000000000002X", "ebcName": "电商", "declAgentCode": "91330000000000002X",
+    "declAgentName": "电商", "summaryFlag": "1", "itemNameFlag": "1", "msgCount": "1", "msgSeqNo": "1",
+}
+
+
+@pytest.mark.parametrize(("flag", "expected"), [
+    ("1", []),  # group by the list's original item name
+    ("", []),  # blank: group by the classification name — optional by the field's meaning
+    ("2", [(-900107, "head.itemNameFlag")]),
+])
+def test_summary_request_item_name_flag_is_1_or_blank(flag, expected):
+    kind = KINDS["CEB701"]
+    head = {name: value for name, value in SUMMARY_REQUEST_HEAD.items() if name in {f.name for f in kind.head_fields}}
+    for spec in kind.head_fields:  # any other field the table requires, from the sample values
+        head.setdefault(spec.name, SUMMARY_REQUEST_HEAD.get(spec.name, ""))
+    head["itemNameFlag"] = flag
+    doc = Document(kind=kind, head=head, lines=[])
+    problems = [p for p in codes_of(doc) if p[1] == "head.itemNameFlag"]
+    assert problems == expected
