@@ -117,7 +117,8 @@ def start_celery(env: dict, queue: str, concurrency: int, log_path: Path) -> sub
     handle = log_path.open("w")
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "zone_portal", "worker", "-Q", queue, "-c", str(concurrency),
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h", "--loglevel=" + os.environ.get("BENCH_CELERY_LOGLEVEL", "WARNING")],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h",
+         "--loglevel=" + os.environ.get("BENCH_CELERY_LOGLEVEL", "WARNING")],
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
