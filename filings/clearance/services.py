@@ -227,6 +227,11 @@ def lists_clear(*, declaration_ids: list[int]) -> dict[str, list[int]]:
                          deleted=False).order_by("pk"))
     if not lists:
         return {}
+    # the reconciliation's step (its set-based UPDATE moved the lists): on the history too
+    ListStateChange.objects.bulk_create([
+        ListStateChange(declaration_id=d.pk, from_state=State.DECLARED, to_state=State.RECONCILED,
+                        reason="三单比对相符", actor_label="system", created_at=d.updated_at or now)
+        for d in lists])
     versions = current_versions(lists)
     retail = [d for d in lists if is_retail_import(d)]
     retail_ids = {d.pk for d in retail}

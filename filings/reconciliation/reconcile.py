@@ -251,7 +251,7 @@ DELETE FROM {CHANGE_TABLE} c USING gone WHERE c.result_id = gone.id
 # A list whose set is matched is reconciled — only from ``declared`` (a conditional update: a list
 # some other step already moved on is left alone).
 RECONCILE_LISTS = """
-UPDATE filings_declaration d SET list_state = 'reconciled'
+UPDATE filings_declaration d SET list_state = 'reconciled', updated_at = %(now)s
 FROM recon_out o
 WHERE o.status = 'matched' AND d.id = o.inventory_id AND d.list_state = 'declared'
 RETURNING d.id
@@ -274,7 +274,7 @@ def _write(cursor, scope: Scope, *, batch_id: int | None, publish: bool, now) ->
     outcome.changed_ids = [row[0] for row in changed]
     cursor.execute("SELECT count(*) FROM recon_out")
     outcome.results = cursor.fetchone()[0]
-    cursor.execute(RECONCILE_LISTS)
+    cursor.execute(RECONCILE_LISTS, {"now": now})
     outcome.reconciled_list_ids = [row[0] for row in cursor.fetchall()]
     if publish and changed:
         outcome.events = _publish(changed)

@@ -58,7 +58,7 @@ def test_a_list_within_the_limits_is_taxed_and_released_at_once():
     assert [s for s, _ in receipts(d)] == ["399", "800"]
     assert "税单" in receipts(d)[0][1]
     assert list(ListStateChange.objects.filter(declaration=d).values_list("from_state", "to_state")) == [
-        (S.RECONCILED, S.RISK_CHECK), (S.RISK_CHECK, S.RELEASED)]
+        (S.DECLARED, S.RECONCILED), (S.RECONCILED, S.RISK_CHECK), (S.RISK_CHECK, S.RELEASED)]
     states = [e.payload["state"] for e in Event.objects.filter(event_type="inventory.state").order_by("id")]
     assert states == [S.RISK_CHECK, S.RELEASED]
 
@@ -173,7 +173,7 @@ def test_a_line_without_a_rate_on_file_holds_the_list_with_the_reason_and_still_
     assert "[-900601]" in receipts(d)[0][1] and "9999999999" in receipts(d)[0][1]
     assert not TaxBill.objects.filter(declaration=d).exists()
     assert used() == D(150)
-    change = ListStateChange.objects.get(declaration=d)
+    change = ListStateChange.objects.get(declaration=d, to_state=S.HELD)
     assert change.code == -900601 and "9999999999" in change.reason
 
 

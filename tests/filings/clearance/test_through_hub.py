@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from filings.clearance.models import ListStateChange
 from filings.clearance.services import documents_process, lists_clear
 from filings.models import Declaration
 from tests.filings.hub.conftest import BUYER_ID, NOW, import_list, new_guid
@@ -47,6 +48,11 @@ def test_declared_reconciled_released_pulled_taxed_and_cancelled(cast, signed_cl
     lists_clear(declaration_ids=[d.pk])
     d.refresh_from_db()
     assert d.list_state == S.RELEASED and len(d.invt_no) == 18
+    # the whole life is on the list's history, the reconciliation's step included
+    steps = list(ListStateChange.objects.filter(declaration=d).values_list("from_state", "to_state"))
+    assert steps == [(S.DECLARED, S.RECONCILED), (S.RECONCILED, S.RISK_CHECK), (S.RISK_CHECK, S.RELEASED)]
+    lists_clear(declaration_ids=[d.pk])  # a task run again changes nothing
+    assert ListStateChange.objects.filter(declaration=d).count() == 3
 
     feed = api.get("/api/v1/filings/receipts/").json()["receipts"]
     mine = [(r["returnStatus"], r["keys"].get("invtNo", "")) for r in feed if r["guid"] == d.guid]
