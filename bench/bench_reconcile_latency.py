@@ -18,8 +18,12 @@ thing the hub's transaction does before it commits): both ends err on the long s
 milliseconds around a commit. (A document's ``updated_at`` would not do: the hub stamps it before
 it stores a bulk of hundreds.)
 
-    BENCH_SCALE=small python bench/bench_reconcile_latency.py   # 5 s of load
-    python bench/bench_reconcile_latency.py                     # 30 s of load (BENCH_DURATION)
+    BENCH_SCALE=small python bench/bench_reconcile_latency.py   # 1 s warm-up + 5 s of load
+    python bench/bench_reconcile_latency.py                     # 5 s warm-up + 30 s (BENCH_WARMUP, BENCH_DURATION)
+
+The figure is taken over the trades completed after the warm-up (the first seconds meet a worker
+running its first task and servers answering their first requests: 1.5-3.5 s there in the runs of
+2026-11-23); the same statistics over all trades are reported beside it.
 
 Results: ``var/bench/reconcile_latency.json`` (``BENCH_OUTPUT``). The run's documents, results and
 events are deleted at the end. Exit status 1 when a request failed or a trade has no result.
@@ -122,13 +126,15 @@ def start_celery(env: dict, queue: str, concurrency: int, log_path: Path) -> sub
         cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def latencies(run8: str) -> dict:
+def latencies(run8: str, *, measured_from: float) -> dict:
+    """p50/p99/max of the trades completed from ``measured_from`` (epoch seconds: the end of the
+    warm-up) on, and the same over every trade of the run (``all``)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("""
             WITH t AS (
-                SELECT r.id, extract(epoch FROM b.finished_at - max(e.created_at)) AS s
+                SELECT r.id, max(e.created_at) AS completed, extract(epoch FROM b.finished_at - max(e.created_at)) AS s
                 FROM reconciliation_reconciliationresult r
                 JOIN reconciliation_reconciliationbatch b ON b.id = r.batch_id
                 JOIN filings_declaration d ON d.id IN (r.order_id, r.payment_id, r.waybill_id)
@@ -136,9 +142,14 @@ def latencies(run8: str) -> dict:
                 WHERE r.order_no LIKE %s AND r.status = 'matched'
                 GROUP BY r.id, b.finished_at
             )
-            SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY s),
-                   percentile_cont(0.99) WITHIN GROUP (ORDER BY s), max(s) FROM t""", [f"{run8}%"])
-        count, p50, p99, worst = cursor.fetchone()
+            SELECT count(*) FILTER (WHERE completed >= to_timestamp(%s)),
+                   percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FILTER (WHERE completed >= to_timestamp(%s)),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY s) FILTER (WHERE completed >= to_timestamp(%s)),
+                   max(s) FILTER (WHERE completed >= to_timestamp(%s)),
+                   count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY s),
+                   percentile_cont(0.99) WITHIN GROUP (ORDER BY s), max(s) FROM t""",
+                       [f"{run8}%"] + [measured_from] * 4)
+        count, p50, p99, worst, all_count, all_p50, all_p99, all_worst = cursor.fetchone()
         cursor.execute("SELECT count(*), count(*) FILTER (WHERE status = 'matched') "
                        "FROM reconciliation_reconciliationresult WHERE order_no LIKE %s", [f"{run8}%"])
         results, matched = cursor.fetchone()
@@ -148,7 +159,9 @@ def latencies(run8: str) -> dict:
         batches, avg_keys = cursor.fetchone()
     return {"trades": count, "results": results, "matched": matched, "p50_s": round(p50 or 0, 3),
             "p99_s": round(p99 or 0, 3), "max_s": round(worst or 0, 3), "batches": batches,
-            "keys_per_batch": round(float(avg_keys or 0), 1)}
+            "keys_per_batch": round(float(avg_keys or 0), 1),
+            "all": {"trades": all_count, "p50_s": round(all_p50 or 0, 3), "p99_s": round(all_p99 or 0, 3),
+                    "max_s": round(all_worst or 0, 3)}}
 
 
 def delete_results(run8: str) -> None:
@@ -170,6 +183,9 @@ def main() -> int:
     bulk = int(os.environ.get("BENCH_BULK", 50))
     loaders = int(os.environ.get("BENCH_LOADERS", 2))
     duration = float(os.environ.get("BENCH_DURATION", 5 if scale == "small" else 30))
+    # the first seconds meet cold processes (the worker's first task, the servers' first requests):
+    # load is sent, but the figure is taken from the trades completed after them (both are reported)
+    warmup = float(os.environ.get("BENCH_WARMUP", 1 if scale == "small" else 5))
     concurrency = int(os.environ.get("BENCH_CELERY_CONCURRENCY", 1))
     output = Path(os.environ.get("BENCH_OUTPUT", DEFAULT_OUTPUT))
     run = datetime.now(UTC).strftime("l%Y%m%d%H%M%S") + secrets.token_hex(2)
@@ -215,9 +231,9 @@ def main() -> int:
         start_at = time.time() + 0.5
         jobs = [{"host": HOST, "port": port, "client": i, "run": run, "bulk": bulk, "interval": interval,
                  "templates": templates, "senders": senders, "start_at": start_at + i * interval / loaders,
-                 "stop_at": start_at + duration} for i in range(loaders)]
-        log(f"{rate:.0f} documents/s for {duration:.0f} s: {loaders} loaders, a request of {bulk} every "
-            f"{interval * 1000:.0f} ms each")
+                 "stop_at": start_at + warmup + duration} for i in range(loaders)]
+        log(f"{rate:.0f} documents/s for {warmup:.0f} s of warm-up + {duration:.0f} s: {loaders} loaders, "
+            f"a request of {bulk} every {interval * 1000:.0f} ms each")
         with multiprocessing.get_context("spawn").Pool(loaders) as pool:
             sent = pool.map(paced_loader, jobs)
         documents = sum(s["documents"] for s in sent)
@@ -226,7 +242,7 @@ def main() -> int:
                           "request_ms_p50": round(1000 * durations[len(durations) // 2], 1) if durations else None,
                           "request_ms_p99": round(1000 * durations[int(len(durations) * 0.99)], 1)
                           if durations else None,
-                          "documents": documents, "documents_per_s": round(documents / duration, 1),
+                          "documents": documents, "documents_per_s": round(documents / (warmup + duration), 1),
                           "failures": [f for s in sent for f in s["failures"]][:3]}
         trades = sum(s["complete_groups"] for s in sent) * bulk
         from filings.reconciliation.models import ReconciliationResult, ReconciliationWork
@@ -237,12 +253,15 @@ def main() -> int:
             if done >= trades and not ReconciliationWork.objects.filter(order_no__startswith=run8).exists():
                 break
             time.sleep(0.5)
-        report["latency"] = latencies(run8) | {"trades_sent": trades}
+        report["latency"] = latencies(run8, measured_from=start_at + warmup) | {"trades_sent": trades,
+                                                                                "warmup_s": warmup}
         lat = report["latency"]
-        log(f"{documents / duration:,.0f} documents/s sent; {lat['trades']} trades reconciled, "
-            f"p50 {lat['p50_s'] * 1000:.0f} ms, p99 {lat['p99_s'] * 1000:.0f} ms, max {lat['max_s'] * 1000:.0f} ms "
-            f"({lat['batches']} batches, {lat['keys_per_batch']} keys each)")
-        if report["load"]["failed"] or lat["trades"] < trades:
+        log(f"{documents / (warmup + duration):,.0f} documents/s sent; {lat['all']['trades']} trades reconciled; "
+            f"after the warm-up ({lat['trades']} trades): p50 {lat['p50_s'] * 1000:.0f} ms, "
+            f"p99 {lat['p99_s'] * 1000:.0f} ms, max {lat['max_s'] * 1000:.0f} ms; all trades: "
+            f"p50 {lat['all']['p50_s'] * 1000:.0f} ms, p99 {lat['all']['p99_s'] * 1000:.0f} ms, "
+            f"max {lat['all']['max_s'] * 1000:.0f} ms ({lat['batches']} batches, {lat['keys_per_batch']} keys each)")
+        if report["load"]["failed"] or lat["all"]["trades"] < trades:
             exit_code = 1
     finally:
         if worker is not None and worker.poll() is None:
@@ -262,8 +281,9 @@ def main() -> int:
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False, default=str))
     lat = report.get("latency", {})
     print(f"reconciliation latency at {report.get('load', {}).get('documents_per_s', 0):,.0f} documents/s: "
-          f"p50 {lat.get('p50_s', 0) * 1000:.0f} ms, p99 {lat.get('p99_s', 0) * 1000:.0f} ms "
-          f"(goal p99 < {GOAL_P99_S * 1000:.0f} ms) → {output}")
+          f"p50 {lat.get('p50_s', 0) * 1000:.0f} ms, p99 {lat.get('p99_s', 0) * 1000:.0f} ms after the warm-up "
+          f"(goal p99 < {GOAL_P99_S * 1000:.0f} ms; all trades p99 {lat.get('all', {}).get('p99_s', 0) * 1000:.0f} ms)"
+          f" → {output}")
     return exit_code
 
 
