@@ -204,7 +204,12 @@ def main() -> int:
     from django.conf import settings
 
     from zone_portal.accounts import services
+    from zone_portal.codes.models import HsCode
+    from zone_portal.codes.services import codes_load
 
+    if not HsCode.objects.exists():  # a new bench database: the hub validates against the code tables
+        log("loading the code tables into the bench database")
+        codes_load()
     admins = bench_parties()
     codes = {role: admin.organization.uscc for role, admin in admins.items()}
     issued = {role: api_client_for_run_of(admins[role], run) for role in ("platform", "payer", "logistics")}
