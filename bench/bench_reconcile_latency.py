@@ -181,7 +181,7 @@ def main() -> int:
     scale = os.environ.get("BENCH_SCALE", "full")
     rate = float(os.environ.get("BENCH_RATE", 1000))
     bulk = int(os.environ.get("BENCH_BULK", 50))
-    loaders = int(os.environ.get("BENCH_LOADERS", 2))
+    loaders = int(os.environ.get("BENCH_LOADERS", 6))  # each waits for its answer: 6 keep 1,000/s here
     duration = float(os.environ.get("BENCH_DURATION", 5 if scale == "small" else 30))
     # the first seconds meet cold processes (the worker's first task, the servers' first requests):
     # load is sent, but the figure is taken from the trades completed after them (both are reported)
