@@ -10,7 +10,7 @@ the platform, then their payments, then their waybills, from three filed enterpr
 commits them and its ``documents_declared`` hook queues their order keys and kicks the drain
 task; a real Celery worker (``celery -A zone_portal worker``, ``BENCH_CELERY_CONCURRENCY``
 processes, default 1) claims and reconciles the queued keys in batches. ``BENCH_LOADERS``
-load-generator processes (default 2) pace their requests to keep the rate.
+load-generator processes (default 6: each waits for its answer) pace their requests to keep the rate.
 
 The latency of a trade is ``batch.finished_at`` of its result (stamped just before the batch
 commits) minus the time its last document's ``declaration.accepted`` event was written (the last
