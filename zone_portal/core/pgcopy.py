@@ -19,11 +19,13 @@ CHUNK_ROWS = 5000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _text_str(value: str) -> str:
-    # translate() walks a mapping per character: only for the rare text that needs it
+def escape_text(value: str) -> str:
+    """A text in COPY's text format. translate() walks a mapping per character: only for the
+    rare text that needs it (the ``in`` tests are C scans)."""
     if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.translate(_ESCAPES)
     return value
+
 
 
 def _text_array(value) -> str:
@@ -32,7 +34,7 @@ def _text_array(value) -> str:
     raise TypeError("only arrays of integers have a COPY text form here")
 
 
-_BY_TYPE = {str: _text_str, int: str, Decimal: str, bool: lambda v: "t" if v else "f", type(None): lambda v: "\\N",
+_BY_TYPE = {str: escape_text, int: str, Decimal: str, bool: lambda v: "t" if v else "f", type(None): lambda v: "\\N",
             datetime: datetime.isoformat, date: date.isoformat, list: _text_array, tuple: _text_array}
 
 
@@ -54,9 +56,11 @@ def copy_rows(cursor, table: str, columns: Sequence[str], rows: Iterable[Sequenc
     Django cursor; returns how many rows were sent."""
     raw = getattr(cursor, "cursor", cursor)  # Django's CursorWrapper → the psycopg cursor
     sent, buffer = 0, []
+    by_type = _BY_TYPE
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            buffer.append("\t".join(text(v) for v in row))
+            # text()'s dispatch inlined: one call per value instead of two (the hot loop of a bulk write)
+            buffer.append("\t".join([(by_type.get(type(v)) or text)(v) for v in row]))
             if len(buffer) >= CHUNK_ROWS:
                 copy.write("\n".join(buffer) + "\n")
                 sent, buffer = sent + len(buffer), []
