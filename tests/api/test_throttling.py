@@ -62,3 +62,25 @@ def test_the_count_lives_in_the_shared_cache(tiny_rate, signed_client, client_wi
     window = int(time.time() // 60)
     counted = [cache.get(f"throttle:api_client:client:{client_with_scope.key_id}:{w}") for w in (window - 1, window)]
     assert sum(c or 0 for c in counted) == 2
+
+
+def test_the_window_key_expires_after_its_window(tiny_rate, signed_client, client_with_scope):
+    """The counter is INCR with EXPIRE … NX in one round trip: it expires a second after its
+    minute, and later requests in the window do not push the expiry further."""
+    import time
+
+    from django.core.cache import caches
+
+    api = signed_client(client_with_scope)
+    api.get(ME)
+    backend = caches["default"]
+    redis = backend._cache.get_client(write=True)
+    window = int(time.time() // 60)
+    keys = [backend.make_and_validate_key(f"throttle:api_client:client:{client_with_scope.key_id}:{w}")
+            for w in (window - 1, window)]
+    ttls = [redis.ttl(k) for k in keys if redis.exists(k)]
+    assert len(ttls) == 1 and 50 <= ttls[0] <= 61
+    counting = keys[1] if redis.exists(keys[1]) else keys[0]
+    redis.expire(counting, 5)
+    api.get(ME)
+    assert 0 < redis.ttl(counting) <= 5

@@ -110,11 +110,12 @@ def begin(request) -> Claim | None:
     cache_key = f"api:idem:{ident}:{hashlib.sha256(key.encode()).hexdigest()}"
     fingerprint = request_fingerprint(request._request)
     for _attempt in range(3):
+        # SET NX first: a new key (nearly every request) costs one round trip
+        if cache.add(cache_key, {"state": IN_PROGRESS, "fingerprint": fingerprint}, timeout=lock_timeout()):
+            return Claim(cache_key, fingerprint)
         record = cache.get(cache_key)
         if record is None:
-            if cache.add(cache_key, {"state": IN_PROGRESS, "fingerprint": fingerprint}, timeout=lock_timeout()):
-                return Claim(cache_key, fingerprint)
-            continue  # another request took it between our get and add: look again
+            continue  # it expired or was freed between our add and get: try again
         if record["fingerprint"] != fingerprint:
             raise errors.IdempotencyKeyConflict()
         if record["state"] == IN_PROGRESS:
