@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from zone_portal.core import crypto, pgcopy
+from zone_portal.core import crypto, pgcopy, rawrows
 
 from ..models import Declaration, DeclarationReceipt, DeclarationVersion, GoodsItem
 from . import authority
@@ -73,12 +73,21 @@ class Outcome:
         }
 
 
+_last_return_time: tuple = (None, "")  # (the datetime object, its text): a request's outcomes share one
+
+
 def format_return_time(value: datetime | None) -> str:
     """returnTime C17 = YYYYMMDDhhmmssSSS, in the zone's local time."""
+    global _last_return_time
     if value is None:
         return ""
+    last = _last_return_time
+    if last[0] is value:  # the same object as the previous call (1,000 outcomes of one request)
+        return last[1]
     local = timezone.localtime(value)
-    return local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}"
+    text = local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}"
+    _last_return_time = (value, text)
+    return text
 
 
 def business_key(doc: Document) -> str:
@@ -103,8 +112,8 @@ class Caller:
     roles: frozenset
 
 
-def caller_for(organization_id: int) -> Caller:
-    codes, by_org = authority.table()
+def caller_for(organization_id: int, tables=None) -> Caller:
+    codes, by_org = tables or authority.table()
     own = by_org.get(organization_id, ())
     roles = codes[own[0]].roles if own else frozenset()
     return Caller(organization_id, frozenset(own), roles)
@@ -219,8 +228,8 @@ class KnownVersion:
 KNOWN_VERSIONS = ("SELECT v.guid, v.id, v.declaration_id, d.organization_id, d.kind "  # noqa: S608
                   f"FROM {DeclarationVersion._meta.db_table} v JOIN {Declaration._meta.db_table} d "
                   "ON d.id = v.declaration_id WHERE v.guid = ANY(%s)")
-DECLARATION_FIELDS = list(Declaration._meta.concrete_fields)
-EXISTING_DECLARATIONS = (f"SELECT {', '.join(f.column for f in DECLARATION_FIELDS)} "  # noqa: S608
+DECLARATION_FIELDS = rawrows.concrete_fields(Declaration)
+EXISTING_DECLARATIONS = (f"SELECT {rawrows.select_list(DECLARATION_FIELDS)} "  # noqa: S608
                          f"FROM {Declaration._meta.db_table} "
                          "WHERE (kind, business_key) IN (SELECT * FROM unnest(%s::text[], %s::text[]))")
 
@@ -237,14 +246,8 @@ def _lookup_existing(docs: list[Document], *, lock: bool):
         if wanted:
             cursor.execute(EXISTING_DECLARATIONS + (" FOR UPDATE" if lock else ""),
                            [[k for k, _b in wanted], [b for _k, b in wanted]])
-            names = [f.attname for f in DECLARATION_FIELDS]
-            converters = [(i, f.from_db_value) for i, f in enumerate(DECLARATION_FIELDS) if hasattr(f, "from_db_value")]
             for values in cursor.fetchall():
-                if converters:
-                    values = list(values)
-                    for i, convert in converters:
-                        values[i] = convert(values[i], None, connection)
-                row = Declaration.from_db("default", names, values)
+                row = rawrows.instance(Declaration, DECLARATION_FIELDS, values)
                 declarations[(row.kind, row.business_key)] = row
     order_nos = {d.head.get("orderNo") for d in docs
                  if d.kind.doc_type in ORDER_BOUND_TYPES and d.head.get("appType") in ("2", "3")
@@ -273,8 +276,9 @@ def ingest(documents: list[Document], *, organization_id: int, client_id: int | 
     one outcome per document, in order. ``cop_code``: the CEB message's BaseTransfer.copCode,
     which must be the caller's own code. ``store=False`` is the lint: every check, nothing written."""
     codes = codes or code_sets()
-    filed, _by_org = authority.table()
-    caller = caller_for(organization_id)
+    tables = authority.table()
+    filed = tables[0]
+    caller = caller_for(organization_id, tables)
     transfer_problems = validate_base_transfer(base_transfer, codes) if base_transfer is not None else []
     for doc in documents:
         if transfer_problems and not doc.problems:

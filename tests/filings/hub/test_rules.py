@@ -168,3 +168,56 @@ def test_summary_request_item_name_flag_is_1_or_blank(flag, expected):
     doc = Document(kind=kind, head=head, lines=[])
     problems = [p for p in codes_of(doc) if p[1] == "head.itemNameFlag"]
     assert problems == expected
+
+
+# Resident ID numbers: the hub's one-pass check answers as stdnum.cn.ric.is_valid does, for
+# numbers near valid ones (real and unknown area codes, real and impossible dates, right and wrong
+# check digits, lower-case x, inner spaces, full-width digits).
+AREAS = ["360426", "330106", "110101", "990426", "110100", "510183", "000000", "420111"]
+
+
+def _check_char(body17: str) -> str:
+    checksum = (1 - 2 * int(body17, 13)) % 11
+    return "X" if checksum == 10 else str(checksum)
+
+
+@st.composite
+def id_numbers(draw):
+    area = draw(st.sampled_from(AREAS))
+    year = draw(st.integers(min_value=1900, max_value=2030))
+    month = draw(st.integers(min_value=0, max_value=13))
+    day = draw(st.integers(min_value=0, max_value=32))
+    seq = draw(st.integers(min_value=0, max_value=999))
+    body = f"{area}{year:04d}{month:02d}{day:02d}{seq:03d}"
+    check = draw(st.one_of(st.just(_check_char(body)), st.sampled_from("0123456789Xx")))
+    number = body + check
+    shape = draw(st.sampled_from(["plain", "space", "fullwidth", "short", "letter"]))
+    if shape == "space":
+        number = number[:6] + " " + number[6:]
+    elif shape == "fullwidth":
+        number = number[:-2] + chr(0xFF10 + int(number[-2])) + number[-1]
+    elif shape == "short":
+        number = number[:-1]
+    elif shape == "letter":
+        number = "A" + number[1:]
+    return number
+
+
+@settings(max_examples=500, deadline=None)
+@given(number=id_numbers())
+def test_resident_id_check_answers_as_stdnum(number):
+    from stdnum.cn import ric
+
+    from filings.hub.validate import _valid_resident_id
+
+    assert _valid_resident_id(number) == ric.is_valid(number)
+
+
+def test_resident_id_examples():
+    from filings.hub.validate import _valid_resident_id
+
+    assert _valid_resident_id("360426199101010071")
+    assert _valid_resident_id("11010519491231002X") and _valid_resident_id("11010519491231002x")
+    assert not _valid_resident_id("360426199101010072")  # check digit
+    assert not _valid_resident_id("360426199102300079")  # 30 February
+    assert not _valid_resident_id("990426199101010079")  # no such area
