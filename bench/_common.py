@@ -317,9 +317,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn_command(port: int, workers: int, max_requests: int) -> list[str]:
-    """docker-compose.yml's web command, on 127.0.0.1 with ``workers`` processes, no control socket."""
-    return [str(Path(sys.executable).parent / "gunicorn"), "zone_portal.wsgi:application",
+def gunicorn_command(port: int, workers: int, max_requests: int, threads: int | None = None) -> list[str]:
+    """docker-compose.yml's web command, on 127.0.0.1 with ``workers`` processes of ``threads``
+    threads each (``BENCH_THREADS``, default 4 as ``WEB_THREADS``; 1 runs sync workers), no
+    control socket."""
+    threads = int(os.environ.get("BENCH_THREADS", "4")) if threads is None else threads
+    kind = ["--worker-class", "gthread", "--threads", str(threads)] if threads > 1 else []
+    return [str(Path(sys.executable).parent / "gunicorn"), "zone_portal.wsgi:application", *kind,
             "--bind", f"{HOST}:{port}", "--workers", str(workers), "--timeout", "30",
             "--graceful-timeout", "30", "--max-requests", str(max_requests),
             "--max-requests-jitter", str(max_requests // 10), "--worker-tmp-dir", "/dev/shm",

@@ -24,8 +24,9 @@ waybills, the e-commerce enterprise its 9610 inventory lists); each bulk request
 waybill and list of the same 1,000 order numbers. Every document has its own guid and keys.
 
 The machinery is ``bench/_common.py`` (the one of ``bench_api_requests.py``): its own database
-(``zone_portal_bench``), real gunicorn with 2 sync workers, load-generator processes sending
-signed requests with ``Idempotency-Key``, every answer checked, CPU accounting from ``/proc``. The
+(``zone_portal_bench``), real gunicorn with 2 processes of 4 threads (gthread, as docker-compose.yml
+runs it), load-generator processes sending signed requests with ``Idempotency-Key``, every answer
+checked, CPU accounting from ``/proc``. The
 bodies are rendered once per run in this process and each request replaces one 6-character mark
 (client and request number) in them, so the load generator spends ~2 ms of CPU on a
 1,000-document request. After the run the stored rows are counted against the accepted answers,
@@ -35,8 +36,8 @@ then the run's rows are deleted (``BENCH_KEEP_ROWS=1`` keeps them).
     python bench/bench_declarations.py                     # 20 s of load per HTTP scenario
 
 Knobs: ``BENCH_DURATION`` (s per HTTP scenario, full scale), ``BENCH_BULK_CLIENTS`` (2),
-``BENCH_CLIENTS`` (single POST, 4), ``BENCH_WORKERS`` (2), ``BENCH_MAX_REQUESTS`` (20000),
-``BENCH_OUTPUT`` (``var/bench/declarations.json``).
+``BENCH_CLIENTS`` (single POST, 4), ``BENCH_WORKERS`` (2), ``BENCH_THREADS`` (4; 1 = sync workers),
+``BENCH_MAX_REQUESTS`` (20000), ``BENCH_OUTPUT`` (``var/bench/declarations.json``).
 Exit status 1 when any request failed, any document was refused, or the stored rows do not match
 the answers: the generator or the platform is wrong, and the figures would not measure the path.
 """
@@ -975,7 +976,8 @@ def main() -> int:
     log_path = output.parent / "gunicorn_declarations.log"
     machine = machine_facts(bench_url, redis_url, max(bulk_clients, single_clients), command)
     machine["load_generator"] = (f"{bulk_clients} processes for bulk JSON and CEB XML, {single_clients} for the single "
-                                 f"POST; http.client, one new TCP connection per request (sync workers close it)")
+                                 "POST; http.client, one connection per client, kept alive by gthread workers "
+                                 "(sync workers close it after each request)")
     report: dict = {
         "benchmark": "declarations", "run": run, "run_mark": run8, "scale": plan.name,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -295,7 +295,8 @@ def cmd_run() -> int:
         port = env.get("PORT", "8000")
         commands = {
             "web": [str(VENV_BIN / "gunicorn"), "zone_portal.wsgi", "--bind", f"127.0.0.1:{port}",
-                    "--workers", env.get("WEB_WORKERS", "2"), "--access-logfile", "-"],
+                    "--workers", env.get("WEB_WORKERS", "2"), "--worker-class", "gthread",
+                    "--threads", env.get("WEB_THREADS", "4"), "--access-logfile", "-"],
             "worker": [str(VENV_BIN / "celery"), "-A", "zone_portal", "worker", "--loglevel", "INFO",
                        "--concurrency", env.get("WORKER_CONCURRENCY", "2")],
             "beat": [str(VENV_BIN / "celery"), "-A", "zone_portal", "beat", "--loglevel", "INFO",
