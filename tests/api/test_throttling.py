@@ -65,8 +65,8 @@ def test_the_count_lives_in_the_shared_cache(tiny_rate, signed_client, client_wi
 
 
 def test_the_window_key_expires_after_its_window(tiny_rate, signed_client, client_with_scope):
-    """The counter is INCR with EXPIRE … NX in one round trip: it expires a second after its
-    minute, and later requests in the window do not push the expiry further."""
+    """The counter is INCR with EXPIRE on the first count, in one script: it expires a second after
+    its minute, and later requests in the window do not push the expiry further."""
     import time
 
     from django.core.cache import caches

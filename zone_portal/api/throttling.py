@@ -1,7 +1,7 @@
 """Rate limit per partner client (by key id) and per signed-in user, counted in Redis.
 
-A fixed window counter: one ``INCR`` (with its ``EXPIRE``, one round trip) on a key that names
-the window, instead of DRF's default
+A fixed window counter: one ``INCR`` (with its ``EXPIRE``, one script, one round trip) on a key
+that names the window, instead of DRF's default
 list of timestamps, which is read, rewritten and re-pickled on every request (at 6,000 requests a
 minute that list alone is tens of kilobytes per call). The window may let through up to twice the
 rate across a window boundary; that is the accepted price of one atomic operation per request.
@@ -19,21 +19,28 @@ from rest_framework.throttling import SimpleRateThrottle
 from zone_portal.accounts.models import ApiClient
 from zone_portal.core.cache import RedisCache
 
+# INCR, and EXPIRE on the first count, atomically and in one round trip, on any Redis version
+# (``EXPIRE … NX`` needs Redis 7; the project-local server of ``make run`` is older).
+_COUNT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count
+"""
+_scripts: dict[int, object] = {}
+
 
 def count_in_window(cache_backend, key: str, *, timeout: int) -> int:
-    """Count one request into ``key`` and return the count. On Redis: ``INCR`` and ``EXPIRE … NX``
-    in one round trip (the key outlives its window by a second, so it never expires while requests
-    still count into it); on another backend, ``add`` then ``incr``."""
+    """Count one request into ``key`` and return the count. On Redis: one script (the key outlives
+    its window by a second, so it never expires while requests still count into it); on another
+    backend, ``add`` then ``incr``."""
     if not isinstance(cache_backend, BaseCache):  # django.core.cache.cache: the proxy of this thread's
         cache_backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(cache_backend, RedisCache):
         client = cache_backend._cache.get_client(key, write=True)
-        pipe = client.pipeline(transaction=False)
-        full_key = cache_backend.make_and_validate_key(key)
-        pipe.incr(full_key)
-        pipe.expire(full_key, timeout, nx=True)
-        count, _expiry_set = pipe.execute()
-        return int(count)
+        script = _scripts.get(id(client))
+        if script is None:
+            script = _scripts[id(client)] = client.register_script(_COUNT_SCRIPT)
+        return int(script(keys=[cache_backend.make_and_validate_key(key)], args=[timeout]))
     cache_backend.add(key, 0, timeout=timeout)
     try:
         return cache_backend.incr(key)
