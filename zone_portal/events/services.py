@@ -76,12 +76,11 @@ def _payload_json(payload: dict) -> str:
 
 
 EVENT_COLUMNS = ("organization_id", "event_type", "subject", "payload", "created_at")
-COPY_CHUNK_ROWS = 5000
 
 
 def _copy_events(cursor, rows: list[tuple[int, str, str, str]], now) -> None:
-    """COPY the event rows in the text format, built here in bulk (one ``write`` per few thousand
-    rows instead of one call per row); ids and ``txid`` come from the column defaults."""
+    """Write the event rows: a few by one INSERT, many by COPY; ids and ``txid`` come from the
+    column defaults."""
     quote = connection.ops.quote_name
     table, columns = quote(Event._meta.db_table), ", ".join(quote(c) for c in EVENT_COLUMNS)
     if len(rows) <= pgcopy.SMALL_ROWS:  # a few (a single declaration's): one INSERT, one round trip
@@ -90,12 +89,8 @@ def _copy_events(cursor, rows: list[tuple[int, str, str, str]], now) -> None:
                        [v for org, event_type, subject, payload in rows for v in (org, event_type, subject,
                                                                                    payload, now)])
         return
-    stamp, esc = now.isoformat(), pgcopy.escape_text
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for start in range(0, len(rows), COPY_CHUNK_ROWS):
-            copy.write("".join(
-                f"{org}\t{event_type}\t{esc(subject)}\t{esc(payload)}\t{stamp}\n"
-                for org, event_type, subject, payload in rows[start:start + COPY_CHUNK_ROWS]))
+    pgcopy.copy_rows(cursor, table, EVENT_COLUMNS, ((org, event_type, subject, payload, now)
+                                                   for org, event_type, subject, payload in rows))
 
 
 def _id_floor(cursor, organization_ids: list[int]) -> int:
