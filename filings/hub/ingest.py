@@ -14,7 +14,6 @@ accepted one its declaration row, its version and its receipt — never part of 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -227,7 +226,7 @@ class KnownVersion:
 # more than running them. Arrays as single parameters: a thousand values bind as one.
 KNOWN_VERSIONS = ("SELECT v.guid, v.id, v.declaration_id, d.organization_id, d.kind "  # noqa: S608
                   f"FROM {DeclarationVersion._meta.db_table} v JOIN {Declaration._meta.db_table} d "
-                  "ON d.id = v.declaration_id WHERE v.guid = ANY(%s)")
+                  "ON d.id = v.declaration_id WHERE v.guid = ANY(%s::text[])")
 DECLARATION_FIELDS = rawrows.concrete_fields(Declaration)
 EXISTING_DECLARATIONS = (f"SELECT {rawrows.select_list(DECLARATION_FIELDS)} "  # noqa: S608
                          f"FROM {Declaration._meta.db_table} "
@@ -239,13 +238,13 @@ def _lookup_existing(docs: list[Document], *, lock: bool):
     versions: dict[str, KnownVersion] = {}
     declarations = {}
     with connection.cursor() as cursor:
-        cursor.execute(KNOWN_VERSIONS, [[d.guid for d in docs]])
+        cursor.execute(KNOWN_VERSIONS, [pgcopy.array_literal(d.guid for d in docs)])
         for guid, pk, declaration_id, organization_id, kind in cursor.fetchall():
             versions[guid] = KnownVersion(pk, declaration_id, organization_id, kind)
         wanted = sorted({(d.kind.code, business_key(d)) for d in docs if d.guid not in versions})
         if wanted:
             cursor.execute(EXISTING_DECLARATIONS + (" FOR UPDATE" if lock else ""),
-                           [[k for k, _b in wanted], [b for _k, b in wanted]])
+                           [pgcopy.array_literal(k for k, _b in wanted), pgcopy.array_literal(b for _k, b in wanted)])
             for values in cursor.fetchall():
                 row = rawrows.instance(Declaration, DECLARATION_FIELDS, values)
                 declarations[(row.kind, row.business_key)] = row
@@ -383,7 +382,7 @@ def _store(documents, caller, filed, declarations, replays, *, now, client_id, s
         version_rows.append([
             declaration_id, number, doc.guid, doc.head.get("appType", "1"), doc.head.get("appStatus", "2"),
             _json(public), _json(doc.lines),
-            crypto.encrypt(json.dumps(personal, ensure_ascii=False)) if personal else "", doc.signature or "",
+            crypto.encrypt(_json(personal)) if personal else "", doc.signature or "",
             source, message_guid or "", client_id, now])
         outcome.declaration_id = declaration_id
         outcome.status = STATUS_ACCEPTED if doc.head.get("appStatus") == "2" else STATUS_STORED
@@ -489,6 +488,9 @@ INSERT_COLUMNS = ("kind", "direction", "doc_type", "organization_id", "business_
                   "list_state", "declared_at", "updated_at", "version")
 
 
+PARTIES_AT = INSERT_COLUMNS.index("parties")
+
+
 # New documents go through a temporary table of the connection (kept for its life, emptied at
 # every commit): one COPY, then one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING, so that
 # of two requests racing with one business key only one wins, without a statement of thousands
@@ -533,6 +535,9 @@ def _insert_declarations(docs, caller, filed, now, declarations) -> dict[tuple[s
         else:
             cursor.execute(CREATE_STAGING)
             cursor.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a second call in one transaction starts empty)
+            # parties as its array literal: psycopg's list dumper per row cost more than the row
+            at = PARTIES_AT
+            rows = [(*row[:at], "{" + ",".join(map(str, row[at])) + "}", *row[at + 1:]) for row in rows]
             pgcopy.copy_rows(cursor, STAGING, INSERT_COLUMNS, rows)
             cursor.execute(INSERT_FROM_STAGING)
         for pk, kind, key in cursor.fetchall():

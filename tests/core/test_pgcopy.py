@@ -63,3 +63,13 @@ def test_insert_rows_returns_the_ids_in_the_rows_order_by_either_way(table, coun
         cursor.execute(f"SELECT id, t FROM {table}")
         stored = dict(cursor.fetchall())
     assert [stored[pk] for pk in ids] == [t for t, _j in rows]
+
+
+def test_an_array_literal_reads_back_as_the_same_texts():
+    values = ["plain", "comma,inside", 'q"uote', "back\\slash", "{braces}", "NULL", "", "  spaced  ", "中文",
+              "tab\there", "new\nline"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [pgcopy.array_literal(values)])
+        assert cursor.fetchone()[0] == values
+        cursor.execute("SELECT %s::text[]", [pgcopy.array_literal([])])
+        assert cursor.fetchone()[0] == []

@@ -106,12 +106,13 @@ def decrypt(value: str) -> str:
 # --- blind index ----------------------------------------------------------------------------
 
 def normalize_text(value: str) -> str:
-    """Names and addresses: Unicode NFKC (full-width to half-width), no spaces, case-folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).casefold()
+    """Names and addresses: Unicode NFKC (full-width to half-width), no spaces, case-folded.
+    (``str.split()`` splits on exactly what ``\\s`` matches in a str pattern, at C speed.)"""
+    return "".join(unicodedata.normalize("NFKC", value).split()).casefold()
 
 
 def normalize_id_number(value: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value)).upper()
+    return "".join(unicodedata.normalize("NFKC", value).split()).upper()
 
 
 def normalize_phone(value: str) -> str:

@@ -73,3 +73,10 @@ def reserve_ids(cursor, table: str, count: int, column: str = "id") -> list[int]
     cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)",
                    [_sequence(cursor, table, column), count])
     return sorted(row[0] for row in cursor.fetchall())
+
+
+def array_literal(values: Iterable) -> str:
+    """A PostgreSQL array literal of ``values`` as texts (every element quoted, so commas, braces,
+    quotes, backslashes, spaces and the word NULL stay themselves), to bind as one ``%s::text[]``:
+    psycopg's list dumper quotes each of a thousand elements in Python, at several times the cost."""
+    return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"

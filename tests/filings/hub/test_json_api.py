@@ -267,3 +267,33 @@ def test_declared_list_state_and_no_change_after_release(cast, signed_client):
     again = import_list(cast, appType="2", appStatus="2")
     again["signature"] = SIGNATURE
     assert codes_of(post(signed_client, cast.ebc, URL, again)) == [-900305]
+
+
+@pytest.mark.django_db
+def test_a_bulk_of_more_than_fifty_goes_through_the_staging_table_whole(cast, signed_client):
+    """Past 50 documents the hub writes by COPY (staging table, reserved ids): every document is
+    stored with its parties, version and receipt; order numbers with commas, quotes and backslashes
+    are found again for a change; the same documents sent again are replays."""
+    numbers = [f"ORD-{i:03d}" for i in range(58)] + ['ORD,"Q"\\1', "ORD {brace}"]
+    docs = [import_order(cast, n) for n in numbers]
+    response = post(signed_client, cast.platform, BULK, {"documents": docs})
+    body = response.json()
+    assert (body["accepted"], body["rejected"]) == (60, 0), body["results"][0]
+    stored = {d.order_no: d for d in Declaration.objects.filter(kind="CEB311")}
+    assert set(stored) == set(numbers)
+    assert all(sorted(d.parties) == sorted([cast.platform.org.pk, cast.ebc.org.pk]) for d in stored.values())
+    assert DeclarationVersion.objects.filter(declaration__kind="CEB311").count() == 60
+    assert DeclarationReceipt.objects.filter(kind="CEB311", return_status="120").count() == 60
+
+    again = post(signed_client, cast.platform, BULK, {"documents": docs}).json()
+    assert again["accepted"] == 60 and all(r["replayed"] for r in again["results"])
+
+    changes = []
+    for n in numbers:
+        doc = import_order(cast, n, appType="2", goodsValue="201.00", acturalPaid="224.20")
+        doc["lines"][0].update(price="60.50", totalPrice="121.00")
+        changes.append(doc)
+    changed = post(signed_client, cast.platform, BULK, {"documents": changes}).json()
+    assert changed["accepted"] == 60, [r["errors"] for r in changed["results"] if not r["accepted"]][:2]
+    assert Declaration.objects.get(order_no='ORD,"Q"\\1').version == 2
+    assert Declaration.objects.filter(kind="CEB311").count() == 60
