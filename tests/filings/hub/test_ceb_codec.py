@@ -368,3 +368,23 @@ def test_ceb900_reads_a_utf16_body():
     text = '<?xml version="1.0" encoding="UTF-16"?><ceb:CEB311Message>订单'
     _error, values = _ceb900(text.encode("utf-16"))
     assert values["oriBizMessage"] == text
+
+
+def test_receipts_are_byte_for_byte_what_lxml_writes():
+    """The receipt message is written as text: the same bytes as an lxml tree of it, escapes included."""
+    kind = KINDS["CEB621"]
+    when = datetime(2026, 11, 22, 4, 5, 6, 789_123, tzinfo=UTC)
+    outcomes = [_outcome(kind, 0, when=when), _outcome(kind, 1, when=when, keys={"copNo": 'a&b<c>"d\'\re\tf\ng'})]
+    outcomes[1].info = "bad \x00 control & <tag> 中文"
+    guid = new_guid()
+
+    root = etree.Element(NS + kind.receipt_tag, {"guid": guid, "version": "1.0"}, nsmap={"ceb": NS[1:-1]})
+    for outcome in outcomes:
+        node = etree.SubElement(root, NS + kind.receipt_node)
+        for name in ceb.receipt_fields(kind):
+            value = {"guid": outcome.guid, "returnStatus": outcome.status, "returnTime": "20261122120506789",
+                     "returnInfo": outcome.info.replace("\x00", "\ufffd")}.get(name, outcome.keys.get(name, ""))
+            etree.SubElement(node, NS + name).text = value
+    expected = b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="UTF-8")
+
+    assert ceb.render_receipts(kind, outcomes, message_guid=guid) == expected
