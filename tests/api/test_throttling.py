@@ -84,3 +84,14 @@ def test_the_window_key_expires_after_its_window(tiny_rate, signed_client, clien
     redis.expire(counting, 5)
     api.get(ME)
     assert 0 < redis.ttl(counting) <= 5
+
+
+def test_counting_goes_on_when_redis_has_forgotten_the_script(tiny_rate, signed_client, client_with_scope):
+    """A restarted Redis has no cached scripts: the throttle sends the script itself and counts on."""
+    from django.core.cache import caches
+
+    redis = caches["default"]._cache.get_client(write=True)
+    api = signed_client(client_with_scope)
+    assert api.get(ME).status_code == 200
+    redis.script_flush()
+    assert [api.get(ME).status_code for _ in range(3)] == [200, 200, 429]
